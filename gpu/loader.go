@@ -1,0 +1,250 @@
+//go:build cgo && linux
+
+package gpu
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Only the few Vulkan 1.1-1.3 structures vulkan-go (a Vulkan 1.0 binding)
+// lacks are declared here, field for field as in vulkan_core.h.
+typedef uint32_t fpBool;
+typedef void* (*fpGIPA)(void* instance, const char* name);
+typedef void (*fpGetFeatures2)(void* pd, void* features2);
+typedef void (*fpGetProperties2)(void* pd, void* properties2);
+typedef int32_t (*fpEnumInstanceVersion)(uint32_t* version);
+
+typedef struct { int32_t sType; void* pNext; } fpBase;
+typedef struct { int32_t sType; void* pNext; fpBool f[55]; } fpFeatures2;
+typedef struct { int32_t sType; void* pNext; uint64_t props[128]; } fpProperties2; // VkPhysicalDeviceProperties is 824 bytes
+typedef struct { int32_t sType; void* pNext; fpBool storageBuffer16BitAccess, uniformAndStorageBuffer16BitAccess, storagePushConstant16, storageInputOutput16; } fp16BitStorage;
+typedef struct { int32_t sType; void* pNext; fpBool shaderFloat16, shaderInt8; } fpFloat16Int8;
+typedef struct { int32_t sType; void* pNext; fpBool storageBuffer8BitAccess, uniformAndStorageBuffer8BitAccess, storagePushConstant8; } fp8BitStorage;
+typedef struct { int32_t sType; void* pNext; fpBool shaderIntegerDotProduct; } fpDotFeatures;
+typedef struct { int32_t sType; void* pNext; fpBool accel[30]; } fpDotProperties;
+typedef struct { int32_t sType; void* pNext; uint32_t subgroupSize, supportedStages, supportedOperations; fpBool quadOperationsInAllStages; } fpSubgroupProperties;
+typedef struct { int32_t sType; void* pNext; uint32_t minSubgroupSize, maxSubgroupSize, maxComputeWorkgroupSubgroups, requiredSubgroupSizeStages; } fpSubgroupSizeControl;
+typedef struct { int32_t sType; void* pNext; int32_t driverID; char driverName[256]; char driverInfo[256]; uint8_t conformance[4]; } fpDriverProperties;
+
+enum {
+	ST_FEATURES2 = 1000059000, ST_PROPERTIES2 = 1000059001,
+	ST_16BIT = 1000083000, ST_F16I8 = 1000082000, ST_8BIT = 1000177000,
+	ST_DOT_F = 1000280000, ST_DOT_P = 1000280001,
+	ST_SUBGROUP = 1000094000, ST_SUBGROUP_SIZE = 1000225000, ST_DRIVER = 1000196000,
+};
+
+// What fpQuery reports; filled from Go-allocated memory (no pointers).
+typedef struct {
+	fpBool shaderInt16, sb16, ubsb16, shaderFloat16, shaderInt8, sb8, dot, dotAccel4x8;
+	uint32_t subgroupSize, subgroupOps, minSubgroup, maxSubgroup;
+	int32_t driverID;
+	char driverName[256], driverInfo[256];
+} fpCaps;
+
+// Which structures the device knows (by its API version or extensions).
+enum { HAS_16BIT = 1, HAS_F16I8 = 2, HAS_8BIT = 4, HAS_DOT = 8, HAS_SUBGROUP = 16, HAS_SIZECTL = 32, HAS_DRIVER = 64 };
+
+static void* fpLib;
+static fpGIPA fpGetProc;
+
+static const char* fpLoad(void) {
+	if (fpGetProc) return NULL;
+	fpLib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!fpLib) fpLib = dlopen("libvulkan.so", RTLD_NOW | RTLD_LOCAL);
+	if (!fpLib) {
+		const char* e = dlerror();
+		return e ? e : "dlopen libvulkan.so.1 failed";
+	}
+	fpGetProc = (fpGIPA)dlsym(fpLib, "vkGetInstanceProcAddr");
+	if (!fpGetProc) return "libvulkan.so.1 has no vkGetInstanceProcAddr";
+	return NULL;
+}
+
+static void* fpGetProcAddr(void) { return (void*)fpGetProc; }
+
+static uint32_t fpInstanceVersion(void) {
+	fpEnumInstanceVersion f = (fpEnumInstanceVersion)fpGetProc(NULL, "vkEnumerateInstanceVersion");
+	uint32_t v = 1u << 22; // 1.0.0
+	if (f && f(&v) != 0) v = 1u << 22;
+	return v;
+}
+
+static int fpQuery(void* instance, void* pd, int has, fpCaps* out) {
+	fpGetFeatures2 gf = (fpGetFeatures2)fpGetProc(instance, "vkGetPhysicalDeviceFeatures2");
+	if (!gf) gf = (fpGetFeatures2)fpGetProc(instance, "vkGetPhysicalDeviceFeatures2KHR");
+	fpGetProperties2 gp = (fpGetProperties2)fpGetProc(instance, "vkGetPhysicalDeviceProperties2");
+	if (!gp) gp = (fpGetProperties2)fpGetProc(instance, "vkGetPhysicalDeviceProperties2KHR");
+	if (!gf || !gp) return -1;
+
+	fpFeatures2 f2; fp16BitStorage s16; fpFloat16Int8 fi; fp8BitStorage s8; fpDotFeatures df;
+	memset(&f2, 0, sizeof f2); memset(&s16, 0, sizeof s16); memset(&fi, 0, sizeof fi);
+	memset(&s8, 0, sizeof s8); memset(&df, 0, sizeof df);
+	f2.sType = ST_FEATURES2; s16.sType = ST_16BIT; fi.sType = ST_F16I8; s8.sType = ST_8BIT; df.sType = ST_DOT_F;
+	void** next = &f2.pNext;
+	if (has & HAS_16BIT) { *next = &s16; next = &s16.pNext; }
+	if (has & HAS_F16I8) { *next = &fi; next = &fi.pNext; }
+	if (has & HAS_8BIT) { *next = &s8; next = &s8.pNext; }
+	if (has & HAS_DOT) { *next = &df; next = &df.pNext; }
+	gf(pd, &f2);
+	out->shaderInt16 = f2.f[41]; // VkPhysicalDeviceFeatures.shaderInt16
+	out->sb16 = s16.storageBuffer16BitAccess;
+	out->ubsb16 = s16.uniformAndStorageBuffer16BitAccess;
+	out->shaderFloat16 = fi.shaderFloat16;
+	out->shaderInt8 = fi.shaderInt8;
+	out->sb8 = s8.storageBuffer8BitAccess;
+	out->dot = df.shaderIntegerDotProduct;
+
+	fpProperties2 p2; fpSubgroupProperties sg; fpSubgroupSizeControl sc; fpDriverProperties dp; fpDotProperties dotp;
+	memset(&p2, 0, sizeof p2); memset(&sg, 0, sizeof sg); memset(&sc, 0, sizeof sc);
+	memset(&dp, 0, sizeof dp); memset(&dotp, 0, sizeof dotp);
+	p2.sType = ST_PROPERTIES2; sg.sType = ST_SUBGROUP; sc.sType = ST_SUBGROUP_SIZE; dp.sType = ST_DRIVER; dotp.sType = ST_DOT_P;
+	next = &p2.pNext;
+	if (has & HAS_SUBGROUP) { *next = &sg; next = &sg.pNext; }
+	if (has & HAS_SIZECTL) { *next = &sc; next = &sc.pNext; }
+	if (has & HAS_DRIVER) { *next = &dp; next = &dp.pNext; }
+	if (has & HAS_DOT) { *next = &dotp; next = &dotp.pNext; }
+	gp(pd, &p2);
+	out->subgroupSize = sg.subgroupSize;
+	out->subgroupOps = sg.supportedOperations;
+	out->minSubgroup = sc.minSubgroupSize;
+	out->maxSubgroup = sc.maxSubgroupSize;
+	out->driverID = dp.driverID;
+	memcpy(out->driverName, dp.driverName, 256);
+	memcpy(out->driverInfo, dp.driverInfo, 256);
+	out->dotAccel4x8 = dotp.accel[4]; // integerDotProduct4x8BitPackedSignedAccelerated
+	return 0;
+}
+
+// fpFeatureChain builds, in C memory, the VkPhysicalDeviceFeatures2 chain
+// that enables the given features at vkCreateDevice; free with fpFreeChain.
+static void* fpFeatureChain(int has, fpBool shaderInt16, fpBool sb16, fpBool f16, fpBool i8, fpBool sb8) {
+	fpFeatures2* f2 = calloc(1, sizeof(fpFeatures2));
+	fp16BitStorage* s16 = calloc(1, sizeof(fp16BitStorage));
+	fpFloat16Int8* fi = calloc(1, sizeof(fpFloat16Int8));
+	fp8BitStorage* s8 = calloc(1, sizeof(fp8BitStorage));
+	f2->sType = ST_FEATURES2; s16->sType = ST_16BIT; fi->sType = ST_F16I8; s8->sType = ST_8BIT;
+	f2->f[41] = shaderInt16;
+	s16->storageBuffer16BitAccess = sb16;
+	fi->shaderFloat16 = f16; fi->shaderInt8 = i8;
+	s8->storageBuffer8BitAccess = sb8;
+	void** next = &f2->pNext;
+	if (has & HAS_16BIT) { *next = s16; next = &s16->pNext; }
+	if (has & HAS_F16I8) { *next = fi; next = &fi->pNext; }
+	if (has & HAS_8BIT) { *next = s8; next = &s8->pNext; }
+	(void)next;
+	return f2;
+}
+
+static void fpFreeChain(void* p) {
+	fpFeatures2* f2 = p;
+	fpBase* b = f2->pNext;
+	while (b) { fpBase* n = b->pNext; free(b); b = n; }
+	free(f2);
+}
+*/
+import "C"
+
+import (
+	"sync"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// The loader is opened once per process.
+var (
+	loadOnce sync.Once
+	loadErr  error
+)
+
+// load opens libvulkan.so.1 and hands vkGetInstanceProcAddr to vulkan-go
+// (whose own loader wants the unversioned libvulkan.so of -dev packages).
+func load() error {
+	loadOnce.Do(func() {
+		if msg := C.fpLoad(); msg != nil {
+			loadErr = noVulkan("cannot load the Vulkan loader: %s; %s", C.GoString(msg), InstallHint)
+			return
+		}
+		vk.SetGetInstanceProcAddr(C.fpGetProcAddr())
+		if err := vk.Init(); err != nil {
+			loadErr = noVulkan("cannot initialize the Vulkan loader: %v", err)
+		}
+	})
+	return loadErr
+}
+
+func instanceVersion() uint32 { return uint32(C.fpInstanceVersion()) }
+
+// Structures a device knows, as fpQuery's has bits.
+const (
+	has16Bit    = C.HAS_16BIT
+	hasF16I8    = C.HAS_F16I8
+	has8Bit     = C.HAS_8BIT
+	hasDot      = C.HAS_DOT
+	hasSubgroup = C.HAS_SUBGROUP
+	hasSizeCtl  = C.HAS_SIZECTL
+	hasDriver   = C.HAS_DRIVER
+)
+
+type caps struct {
+	shaderInt16, sb16, shaderFloat16, shaderInt8, sb8, dot, dotAccel bool
+	subgroupSize, subgroupOps, minSubgroup, maxSubgroup              uint32
+	driverName, driverInfo                                           string
+}
+
+// queryCaps calls vkGetPhysicalDeviceFeatures2/Properties2 with the chain
+// of structures the device knows.
+func queryCaps(inst vk.Instance, pd vk.PhysicalDevice, has int) (caps, bool) {
+	var c C.fpCaps
+	if C.fpQuery(unsafe.Pointer(inst), unsafe.Pointer(pd), C.int(has), &c) != 0 {
+		return caps{}, false
+	}
+	return caps{
+		shaderInt16:   c.shaderInt16 != 0,
+		sb16:          c.sb16 != 0,
+		shaderFloat16: c.shaderFloat16 != 0,
+		shaderInt8:    c.shaderInt8 != 0,
+		sb8:           c.sb8 != 0,
+		dot:           c.dot != 0,
+		dotAccel:      c.dotAccel4x8 != 0,
+		subgroupSize:  uint32(c.subgroupSize),
+		subgroupOps:   uint32(c.subgroupOps),
+		minSubgroup:   uint32(c.minSubgroup),
+		maxSubgroup:   uint32(c.maxSubgroup),
+		driverName:    C.GoString(&c.driverName[0]),
+		driverInfo:    C.GoString(&c.driverInfo[0]),
+	}, true
+}
+
+func b32(b bool) C.fpBool {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// featureChain returns a C-allocated VkPhysicalDeviceFeatures2 chain
+// enabling the features wanted; free it with freeChain.
+func featureChain(has int, shaderInt16, sb16, f16, i8, sb8 bool) unsafe.Pointer {
+	return C.fpFeatureChain(C.int(has), b32(shaderInt16), b32(sb16), b32(f16), b32(i8), b32(sb8))
+}
+
+func freeChain(p unsafe.Pointer) { C.fpFreeChain(p) }
+
+// cBytes copies b into C memory (for pointers vulkan-go stores inside the
+// C structures it builds); free with cFree.
+func cBytes(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return nil
+	}
+	return C.CBytes(b)
+}
+
+func cFree(p unsafe.Pointer) {
+	if p != nil {
+		C.free(p)
+	}
+}
