@@ -1,0 +1,87 @@
+package cpu
+
+import (
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+func init() {
+	builtins[graph.OpPad] = preparePad
+	builtins[graph.OpPadv2] = preparePad
+}
+
+// rowStrides returns the row-major element strides of shape.
+func rowStrides(shape []int) []int {
+	s := make([]int, len(shape))
+	st := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = st
+		st *= shape[i]
+	}
+	return s
+}
+
+// PAD and PADV2: paddings is a constant [rank, 2] of (before, after);
+// PADV2's third input is the scalar fill value (0 for PAD).
+func preparePad(x *opCtx) (kernel, error) {
+	maxIn := 2
+	if x.op.Code == graph.OpPadv2 {
+		maxIn = 3
+	}
+	if err := x.arity(2, maxIn, 1); err != nil {
+		return nil, err
+	}
+	in, padT, out := x.in[0], x.in[1], x.out[0]
+	var fill *tensor
+	if len(x.in) > 2 {
+		fill = x.in[2]
+	}
+	if err := x.wantType(graph.Float32, in, out, fill); err != nil {
+		return nil, err
+	}
+	p, err := padT.ints()
+	if err != nil {
+		return nil, x.errorf("paddings: %v", err)
+	}
+	r := len(in.shape)
+	if len(p) != 2*r {
+		return nil, x.errorf("paddings %v has %d values, want %d for %v", padT, len(p), 2*r, in)
+	}
+	want := make([]int, r)
+	for i := range r {
+		if p[2*i] < 0 || p[2*i+1] < 0 {
+			return nil, x.errorf("negative padding %v", p)
+		}
+		want[i] = in.shape[i] + p[2*i] + p[2*i+1]
+	}
+	if err := x.checkShape(out, want); err != nil {
+		return nil, err
+	}
+	os := rowStrides(want)
+	base := 0
+	for i := range r {
+		base += p[2*i] * os[i]
+	}
+	it := newStrided(in.shape, os, rowStrides(in.shape))
+	return func() error {
+		ov, iv := out.f32(), in.f32()
+		v := float32(0)
+		if fill != nil {
+			v = fill.f32()[0]
+		}
+		for i := range ov {
+			ov[i] = v
+		}
+		it.rows(func(_, oi, ii, n, do, di int) {
+			if do == 1 && di == 1 {
+				copy(ov[base+oi:base+oi+n], iv[ii:ii+n])
+				return
+			}
+			for k := 0; k < n; k++ {
+				ov[base+oi] = iv[ii]
+				oi += do
+				ii += di
+			}
+		})
+		return nil
+	}, nil
+}

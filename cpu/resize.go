@@ -1,0 +1,158 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+func init() {
+	builtins[graph.OpResizeBilinear] = prepareResize(true)
+	builtins[graph.OpResizeNearestNeighbor] = prepareResize(false)
+}
+
+// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR of NHWC data to the size
+// given by a constant INT32 [2] input, with TFLite's align_corners and
+// half_pixel_centers rules.
+func prepareResize(bilinear bool) prepareFunc {
+	return func(x *opCtx) (kernel, error) {
+		if err := x.arity(2, 2, 1); err != nil {
+			return nil, err
+		}
+		var align, half bool
+		if bilinear {
+			o, err := opts[graph.ResizeBilinearOptions](x)
+			if err != nil {
+				return nil, err
+			}
+			align, half = o.AlignCorners, o.HalfPixelCenters
+		} else {
+			o, err := opts[graph.ResizeNearestNeighborOptions](x)
+			if err != nil {
+				return nil, err
+			}
+			align, half = o.AlignCorners, o.HalfPixelCenters
+		}
+		in, sizeT, out := x.in[0], x.in[1], x.out[0]
+		if err := x.wantType(graph.Float32, in, out); err != nil {
+			return nil, err
+		}
+		if len(in.shape) != 4 {
+			return nil, x.errorf("input %v must have rank 4", in)
+		}
+		size, err := sizeT.ints()
+		if err != nil || len(size) != 2 {
+			return nil, x.errorf("size must be a constant INT32 [2]")
+		}
+		n, ih, iw, c := in.shape[0], in.shape[1], in.shape[2], in.shape[3]
+		oh, ow := size[0], size[1]
+		if err := x.checkShape(out, []int{n, oh, ow, c}); err != nil {
+			return nil, err
+		}
+		scale := func(in, out int) float32 {
+			if align && out > 1 {
+				return float32(in-1) / float32(out-1)
+			}
+			return float32(in) / float32(out)
+		}
+		sy, sx := scale(ih, oh), scale(iw, ow)
+		if bilinear {
+			ys := bilinearAxis(oh, ih, sy, half)
+			xs := bilinearAxis(ow, iw, sx, half)
+			return func() error {
+				resizeBilinearRef(in.f32(), out.f32(), n, ih, iw, c, ys, xs)
+				return nil
+			}, nil
+		}
+		ys := nearestAxis(oh, ih, sy, align, half)
+		xs := nearestAxis(ow, iw, sx, align, half)
+		return func() error {
+			iv, ov := in.f32(), out.f32()
+			o := 0
+			for b := 0; b < n; b++ {
+				for _, y := range ys {
+					for _, xx := range xs {
+						src := ((b*ih+y)*iw + xx) * c
+						copy(ov[o:o+c], iv[src:src+c])
+						o += c
+					}
+				}
+			}
+			return nil
+		}, nil
+	}
+}
+
+// lerpAt is one output coordinate of a bilinear resize: the two source
+// indices and the weight of the upper one.
+type lerpAt struct {
+	lo, hi int
+	frac   float32
+}
+
+// bilinearAxis is TFLite's ComputeInterpolationValues for every output
+// coordinate along one axis.
+func bilinearAxis(out, in int, scale float32, half bool) []lerpAt {
+	r := make([]lerpAt, out)
+	for i := range r {
+		var v float32
+		if half {
+			v = (float32(i)+0.5)*scale - 0.5
+		} else {
+			v = float32(i) * scale
+		}
+		lo := max(int(float32(math.Floor(float64(v)))), 0)
+		hi := min(int(float32(math.Ceil(float64(v)))), in-1)
+		r[i] = lerpAt{lo: lo, hi: hi, frac: v - float32(lo)}
+	}
+	return r
+}
+
+func resizeBilinearRef(iv, ov []float32, n, ih, iw, c int, ys, xs []lerpAt) {
+	o := 0
+	for b := 0; b < n; b++ {
+		for _, y := range ys {
+			for _, x := range xs {
+				p00 := ((b*ih+y.lo)*iw + x.lo) * c
+				p01 := ((b*ih+y.lo)*iw + x.hi) * c
+				p10 := ((b*ih+y.hi)*iw + x.lo) * c
+				p11 := ((b*ih+y.hi)*iw + x.hi) * c
+				w00 := (1 - y.frac) * (1 - x.frac)
+				w01 := (1 - y.frac) * x.frac
+				w10 := y.frac * (1 - x.frac)
+				w11 := y.frac * x.frac
+				for k := 0; k < c; k++ {
+					ov[o+k] = iv[p00+k]*w00 + iv[p10+k]*w10 + iv[p01+k]*w01 + iv[p11+k]*w11
+				}
+				o += c
+			}
+		}
+	}
+}
+
+// nearestAxis is TFLite's GetNearestNeighbor for every output coordinate
+// along one axis.
+func nearestAxis(out, in int, scale float32, align, half bool) []int {
+	r := make([]int, out)
+	off := float32(0)
+	if half {
+		off = 0.5
+	}
+	for i := range r {
+		v := (float32(i) + off) * scale
+		var k int
+		if align {
+			k = int(roundHalfAway(v))
+		} else {
+			k = int(float32(math.Floor(float64(v))))
+		}
+		k = min(k, in-1)
+		if half {
+			k = max(k, 0)
+		}
+		r[i] = k
+	}
+	return r
+}
+
+func roundHalfAway(v float32) float32 { return float32(math.Round(float64(v))) }
