@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/inspect"
+)
+
+func init() { register(newInspectCmd) }
+
+// loadModel reads a .tflite file.
+var loadModel = func(path string) (*graph.Model, error) {
+	return nil, fmt.Errorf("reading .tflite files is not available in this build")
+}
+
+func newInspectCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "inspect MODEL",
+		Short: "Summarize a .tflite model: I/O, ops, types, constant bytes, MACs, metadata",
+		Long: `inspect prints a model's inputs and outputs (name, shape, type, quantization),
+the op histogram, the tensor type histogram, the bytes of constant data by
+type, the multiply-accumulates (MACs) per op, per op type and in total, custom
+ops, sparse tensors, signatures and metadata.
+
+MACs count the multiply-accumulates of convolutions, transpose convolutions,
+fully connected layers and batch matmuls for one inference; elementwise ops,
+pools and data movement count 0.
+
+With --json the same report is printed as JSON with fixed field order, stable
+from run to run.`,
+		Example: `  fp16tool inspect face_detection_short_range.tflite
+  fp16tool inspect model.tflite --json | jq .macs`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			st, err := os.Stat(path)
+			if err != nil {
+				return err
+			}
+			if st.IsDir() {
+				return fmt.Errorf("%s is a directory, not a .tflite file", path)
+			}
+			m, err := loadModel(path)
+			if err != nil {
+				if !strings.Contains(err.Error(), path) {
+					err = fmt.Errorf("%s: %w", path, err)
+				}
+				return err
+			}
+			r := inspect.Inspect(m, st.Size())
+			debugf(cmd, 1, "%s: %d subgraphs, %d ops, %d tensors", path, r.SubgraphCount, r.OpCount, r.TensorCount)
+			r.File = path
+			if asJSON {
+				return r.WriteJSON(cmd.OutOrStdout())
+			}
+			return r.WriteText(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
