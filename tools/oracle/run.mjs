@@ -168,10 +168,15 @@ async function runLitert(job, inputs) {
   const { lib, build } = await loadLitert(job.threads);
   const t0 = performance.now();
   const bytes = new Uint8Array(fs.readFileSync(job.model));
-  const model = await lib.loadAndCompile(bytes, {
-    accelerator: 'wasm',
-    cpuOptions: { numThreads: job.threads },
-  });
+  let model;
+  try {
+    model = await lib.loadAndCompile(bytes, {
+      accelerator: 'wasm',
+      cpuOptions: { numThreads: job.threads },
+    });
+  } catch (e) {
+    throw new Error(`LiteRT.js: ${e?.message ?? e}`);
+  }
   const initMs = performance.now() - t0;
   const res = {
     build,
@@ -209,6 +214,7 @@ async function runLitert(job, inputs) {
 
 const tfjsDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-tflite/package.json')), 'wasm');
 let tfjsModule = null;
+let tfjsErrors = []; // the runtime's ERROR lines since the last job began
 
 // tfjs-tflite's client only loads in a browser; its emscripten module is
 // used directly instead, with the .wasm bytes handed over so that nothing is
@@ -220,12 +226,23 @@ async function loadTfjs(threads) {
   if (tfjsModule) return tfjsModule;
   const glue = path.join(tfjsDir, 'tflite_web_api_cc_simd.js');
   const factory = createRequire(glue)(glue);
-  tfjsModule = await factory({
-    wasmBinary: fs.readFileSync(path.join(tfjsDir, 'tflite_web_api_cc_simd.wasm')),
-    locateFile: (f) => path.join(tfjsDir, f),
-    print: () => {},
-    printErr: (s) => process.stderr.write(`tfjs-tflite: ${s}\n`),
-  });
+  // The glue takes itself for a web worker when importScripts exists (the
+  // LiteRT.js shim defines it); hide it while the module starts.
+  const shim = globalThis.importScripts;
+  delete globalThis.importScripts;
+  try {
+    tfjsModule = await factory({
+      wasmBinary: fs.readFileSync(path.join(tfjsDir, 'tflite_web_api_cc_simd.wasm')),
+      locateFile: (f) => path.join(tfjsDir, f),
+      print: () => {},
+      printErr: (s) => {
+        process.stderr.write(`tfjs-tflite: ${s}\n`);
+        if (s.startsWith('ERROR: ') && !tfjsErrors.includes(s.slice(7))) tfjsErrors.push(s.slice(7));
+      },
+    });
+  } finally {
+    if (shim) globalThis.importScripts = shim;
+  }
   return tfjsModule;
 }
 
@@ -249,6 +266,7 @@ function tfjsDetails(list) {
 
 async function runTfjs(job, inputs) {
   const m = await loadTfjs(job.threads);
+  tfjsErrors = [];
   const t0 = performance.now();
   const bytes = fs.readFileSync(job.model);
   const ptr = m._malloc(bytes.length);
@@ -261,7 +279,7 @@ async function runTfjs(job, inputs) {
       maxProfilingBufferEntries: 1024,
     });
     try {
-      if (!st.ok()) throw new Error(`tfjs-tflite: ${st.errorMessage()}`);
+      if (!st.ok()) throw new Error(`tfjs-tflite: ${[st.errorMessage(), ...tfjsErrors].join('; ')}`);
       runner = st.value();
     } finally {
       st.delete();
@@ -287,7 +305,7 @@ async function runTfjs(job, inputs) {
     ins.forEach((t, i) => t.data().set(inputs[i].data));
     for (let r = 0; r < job.warmup + job.runs; r++) {
       const s = performance.now();
-      if (!runner.Infer()) throw new Error('tfjs-tflite: Infer failed');
+      if (!runner.Infer()) throw new Error(`tfjs-tflite: Infer failed; ${tfjsErrors.join('; ')}`);
       const ms = performance.now() - s;
       if (r >= job.warmup) res.latenciesMs.push(ms);
     }
@@ -303,7 +321,7 @@ async function runTfjs(job, inputs) {
 
 function checkInputs(job, want, inputs) {
   if (inputs.length !== want.length) {
-    throw new Error(`${job.model}: model has ${want.length} inputs, ${inputs.length} given`);
+    throw new Error(`model has ${want.length} inputs, ${inputs.length} given`);
   }
   want.forEach((w, i) => {
     const x = inputs[i];
