@@ -176,6 +176,9 @@ type Op struct {
 	CustomOptionsFormat int8
 	// MutatingVariableInputs marks inputs that the op writes.
 	MutatingVariableInputs []bool
+	// Extra holds format-level data graph does not interpret (debug
+	// metadata indices, ...), kept for a lossless round trip.
+	Extra any
 }
 
 // Name returns the op's display name: the builtin name, or the custom code.
