@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/fp16tool/fp16tool/graph"
@@ -210,23 +212,58 @@ func Quantize(m *graph.Model, opt Options) (*Result, error) {
 // Only opt.Strict is used.
 func Apply(m *graph.Model, plan []Decision, opt Options) (*Result, error) {
 	res := &Result{}
-	enc := make(map[dataKey][]byte)
-	encStats := make(map[dataKey]Stats)
+	type job struct {
+		src, dst []byte
+		st       Stats
+	}
+	jobs := make(map[dataKey]*job)
+	var order []*job
+	for _, d := range plan {
+		if !d.Convert {
+			continue
+		}
+		t := m.Subgraphs[d.Subgraph].Tensors[d.Tensor]
+		k := keyOf(t.Data)
+		if jobs[k] == nil {
+			jobs[k] = &job{src: t.Data}
+			order = append(order, jobs[k])
+		}
+	}
+	// Phase 1: encode, without touching m; one slab for all outputs, the
+	// tensors spread over the CPUs (large ones split further by Encode).
+	total := 0
+	for _, j := range order {
+		total += len(j.src) / 2
+	}
+	slab := make([]byte, total)
+	for _, j := range order {
+		n := len(j.src) / 2
+		j.dst, slab = slab[:n:n], slab[n:]
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.st = Encode(j.dst, j.src)
+			}
+		}()
+	}
+	for _, j := range order {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
 	newData := make([][]byte, len(plan))
 	var errs []string
-	// Phase 1: encode, without touching m.
 	for i, d := range plan {
 		t := m.Subgraphs[d.Subgraph].Tensors[d.Tensor]
 		tr := TensorResult{Decision: d, BytesBefore: len(t.Data), BytesAfter: len(t.Data)}
 		if d.Convert {
-			k := keyOf(t.Data)
-			b, ok := enc[k]
-			if !ok {
-				b = make([]byte, len(t.Data)/2)
-				encStats[k] = Encode(b, t.Data)
-				enc[k] = b
-			}
-			st := encStats[k]
+			j := jobs[keyOf(t.Data)]
+			b, st := j.dst, j.st
 			newData[i] = b
 			tr.BytesAfter = len(b)
 			tr.Stats = &st
