@@ -222,4 +222,3 @@ func TestLoadSpeed(t *testing.T) {
 	}
 	t.Logf("Save: %v", time.Since(start))
 }
-

@@ -551,4 +551,3 @@ func (s *saver) op(b *flatbuffers.Builder, op *graph.Op) flatbuffers.UOffsetT {
 	}
 	return schema.OperatorEnd(b)
 }
-

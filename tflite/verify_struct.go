@@ -166,12 +166,16 @@ func (v *structVerifier) table(pos uint64, id tableID, depth int) error {
 }
 
 func (v *structVerifier) field(pos, fo, objSize uint64, f fieldDesc, depth, utype int) error {
-	if fo < 4 || fo+uint64(f.size) > objSize {
-		return v.errf("field at table offset %d (size %d) lies outside the table's %d bytes", fo, f.size, objSize)
+	size := uint64(4) // offsets
+	if f.kind == kScalar || f.kind == kUnionType {
+		size = uint64(f.size)
+	}
+	if fo < 4 || fo+size > objSize {
+		return v.errf("field at table offset %d (size %d) lies outside the table's %d bytes", fo, size, objSize)
 	}
 	p := pos + fo
-	if p%uint64(f.size) != 0 {
-		return v.errf("field at offset %d is not aligned to %d bytes", p, f.size)
+	if p%size != 0 {
+		return v.errf("field at offset %d is not aligned to %d bytes", p, size)
 	}
 	switch f.kind {
 	case kScalar:
