@@ -48,6 +48,9 @@ func instance() (vk.Instance, error) {
 		var in vk.Instance
 		if r := vk.CreateInstance(info, nil, &in); r != vk.Success {
 			instErr = noVulkan("vkCreateInstance: %v", vk.Error(r))
+			if r == vk.ErrorIncompatibleDriver {
+				instErr = noVulkan("the Vulkan loader found no driver (vkCreateInstance: %v); %s", vk.Error(r), InstallHint)
+			}
 			return
 		}
 		if err := vk.InitInstance(in); err != nil {

@@ -32,6 +32,10 @@ var ErrNoVulkan = errors.New("no Vulkan")
 // a CPU Vulkan driver (lavapipe), for error and skip messages.
 const InstallHint = "install a Vulkan driver and loader (Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1; glslc to regenerate shaders)"
 
+// LoaderEnv names the environment variable that, when set, gives the path
+// of the Vulkan loader library to open instead of libvulkan.so.1.
+const LoaderEnv = "FP16TOOL_VULKAN_LOADER"
+
 func noVulkan(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrNoVulkan, fmt.Sprintf(format, args...))
 }
@@ -144,7 +148,7 @@ type DeviceInfo struct {
 }
 
 // Supports reports whether the device can run kernels in precision p.
-func (d *DeviceInfo) Supports(p Precision) bool {
+func (d DeviceInfo) Supports(p Precision) bool {
 	switch p {
 	case FP16:
 		return d.ShaderFloat16 && d.StorageBuffer16BitAccess
@@ -157,7 +161,7 @@ func (d *DeviceInfo) Supports(p Precision) bool {
 // RecommendedPrecision is the precision the converter recommends for the
 // device: fp16 with shaderFloat16 and 16-bit storage, fp16 storage with
 // fp32 arithmetic with 16-bit storage only, fp32 otherwise.
-func (d *DeviceInfo) RecommendedPrecision() Precision {
+func (d DeviceInfo) RecommendedPrecision() Precision {
 	switch {
 	case d.Supports(FP16):
 		return FP16
@@ -169,7 +173,7 @@ func (d *DeviceInfo) RecommendedPrecision() Precision {
 
 // UnifiedMemory reports whether some device-local memory is also
 // host-visible, so buffers need no staging copies.
-func (d *DeviceInfo) UnifiedMemory() bool {
+func (d DeviceInfo) UnifiedMemory() bool {
 	for _, h := range d.Heaps {
 		if h.DeviceLocal && h.HostVisible {
 			return true

@@ -2,6 +2,9 @@ package gpu
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +101,27 @@ func TestBufferRoundTrip(t *testing.T) {
 			t.Error("write past the end succeeded")
 		}
 		b.Close()
+	}
+}
+
+// TestNoLoader runs the test binary again with FP16TOOL_VULKAN_LOADER
+// naming a missing library: Open and Devices must return ErrNoVulkan
+// with the reason, not panic.
+func TestNoLoader(t *testing.T) {
+	if os.Getenv("FP16TOOL_TEST_NOLOADER") == "1" {
+		_, err := Open(DefaultOptions())
+		if !errors.Is(err, ErrNoVulkan) || !strings.Contains(err.Error(), "/nonexistent/libvulkan.so.1") && !strings.Contains(err.Error(), "without cgo") {
+			t.Fatalf("Open without a loader: %v", err)
+		}
+		if _, err := Devices(); !errors.Is(err, ErrNoVulkan) {
+			t.Fatalf("Devices without a loader: %v", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoLoader$", "-test.v")
+	cmd.Env = append(os.Environ(), "FP16TOOL_TEST_NOLOADER=1", LoaderEnv+"=/nonexistent/libvulkan.so.1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestNoLoader") {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

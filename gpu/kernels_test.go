@@ -13,8 +13,8 @@ import (
 // p, skipping the subtest when the device lacks it.
 func kernelsFor(t *testing.T, d *Device, p Precision, tile Tile) *Kernels {
 	t.Helper()
-	if !d.info.Supports(p) {
-		t.Skipf("%s does not support %v", d.info.Name, p)
+	if !d.Info().Supports(p) {
+		t.Skipf("%s does not support %v", d.Info().Name, p)
 	}
 	k, err := NewKernels(d, p, tile)
 	if err != nil {

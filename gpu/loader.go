@@ -50,10 +50,14 @@ enum { HAS_16BIT = 1, HAS_F16I8 = 2, HAS_8BIT = 4, HAS_DOT = 8, HAS_SUBGROUP = 1
 static void* fpLib;
 static fpGIPA fpGetProc;
 
-static const char* fpLoad(void) {
+static const char* fpLoad(const char* path) {
 	if (fpGetProc) return NULL;
-	fpLib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!fpLib) fpLib = dlopen("libvulkan.so", RTLD_NOW | RTLD_LOCAL);
+	if (path) {
+		fpLib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	} else {
+		fpLib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+		if (!fpLib) fpLib = dlopen("libvulkan.so", RTLD_NOW | RTLD_LOCAL);
+	}
 	if (!fpLib) {
 		const char* e = dlerror();
 		return e ? e : "dlopen libvulkan.so.1 failed";
@@ -148,6 +152,7 @@ static void fpFreeChain(void* p) {
 import "C"
 
 import (
+	"os"
 	"sync"
 	"unsafe"
 
@@ -160,11 +165,16 @@ var (
 	loadErr  error
 )
 
-// load opens libvulkan.so.1 and hands vkGetInstanceProcAddr to vulkan-go
+// load opens libvulkan.so.1 (or the file named by $FP16TOOL_VULKAN_LOADER) and hands vkGetInstanceProcAddr to vulkan-go
 // (whose own loader wants the unversioned libvulkan.so of -dev packages).
 func load() error {
 	loadOnce.Do(func() {
-		if msg := C.fpLoad(); msg != nil {
+		var path *C.char
+		if p := os.Getenv(LoaderEnv); p != "" {
+			path = C.CString(p)
+			defer C.free(unsafe.Pointer(path))
+		}
+		if msg := C.fpLoad(path); msg != nil {
 			loadErr = noVulkan("cannot load the Vulkan loader: %s; %s", C.GoString(msg), InstallHint)
 			return
 		}
