@@ -7,16 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/inspect"
+	"github.com/fp16tool/fp16tool/tflite"
 )
 
 func init() { register(newInspectCmd) }
 
-// loadModel reads a .tflite file.
-var loadModel = func(path string) (*graph.Model, error) {
-	return nil, fmt.Errorf("reading .tflite files is not available in this build")
-}
+// loadModel reads a .tflite file (a variable so that tests can replace it).
+var loadModel = tflite.LoadFile
 
 func newInspectCmd() *cobra.Command {
 	var asJSON bool
