@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -272,5 +273,37 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := Run(filepath.Join(t.TempDir(), "none.tflite"), nil, Options{}); err == nil || !strings.Contains(err.Error(), "none.tflite") {
 		t.Errorf("missing model: %v", err)
+	}
+}
+
+// TestTimings measures every fixture in LiteRT.js (1 and 2 threads) and
+// tfjs-tflite on the photo: median of 10 timed runs after 2 warmups. It is
+// a measurement, not a check: it runs only with FP16TOOL_ORACLE_TIMINGS=1.
+func TestTimings(t *testing.T) {
+	if os.Getenv("FP16TOOL_ORACLE_TIMINGS") != "1" {
+		t.Skip("set FP16TOOL_ORACLE_TIMINGS=1 to measure")
+	}
+	Require(t)
+	_, inputs := fixtureRuns(t, Options{}, testenv.Fixtures)
+	opts := []Options{{Runtime: LiteRT, Threads: 1}, {Runtime: LiteRT, Threads: 2}, {Runtime: TFJS, Threads: 1}}
+	var jobs []Job
+	for _, o := range opts {
+		o.Warmup, o.Runs = 2, 10
+		for _, f := range testenv.Fixtures {
+			if o.Runtime == TFJS && strings.HasPrefix(f, "selfie") {
+				continue
+			}
+			jobs = append(jobs, Job{Model: testenv.Model(t, f), Inputs: inputs[f], Options: o})
+		}
+	}
+	res, err := RunBatch(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%-40s %-6s %7s %8s %9s", "model", "rt", "threads", "init ms", "median ms")
+	for i, j := range jobs {
+		l := append([]float64(nil), res[i].LatenciesMs...)
+		sort.Float64s(l)
+		t.Logf("%-40s %-6s %7d %8.1f %9.2f", filepath.Base(j.Model), j.Options.Runtime, j.Options.Threads, res[i].InitMs, l[len(l)/2])
 	}
 }
