@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -316,16 +317,25 @@ func shapeOf(s *Subgraph, op *Op, k int, out bool) []int32 {
 	return nil
 }
 
-// prod multiplies non-negative dims as int64 (0 if any is negative).
+// prod multiplies non-negative dims as int64 (0 if any is negative),
+// saturating at math.MaxInt64.
 func prod(dims ...int32) int64 {
 	n := int64(1)
 	for _, d := range dims {
 		if d < 0 {
 			return 0
 		}
-		n *= int64(d)
+		n = mulSat(n, int64(d))
 	}
 	return n
+}
+
+// mulSat multiplies non-negative a and b, saturating at math.MaxInt64.
+func mulSat(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 func macsConv2D(s *Subgraph, op *Op) int64 {
@@ -333,7 +343,7 @@ func macsConv2D(s *Subgraph, op *Op) int64 {
 	if len(out) == 0 || len(f) != 4 {
 		return 0
 	}
-	return prod(out...) * prod(f[1], f[2], f[3])
+	return mulSat(prod(out...), prod(f[1], f[2], f[3]))
 }
 
 func macsDepthwiseConv2D(s *Subgraph, op *Op) int64 {
@@ -341,7 +351,7 @@ func macsDepthwiseConv2D(s *Subgraph, op *Op) int64 {
 	if len(out) == 0 || len(f) != 4 {
 		return 0
 	}
-	return prod(out...) * prod(f[1], f[2])
+	return mulSat(prod(out...), prod(f[1], f[2]))
 }
 
 func macsFullyConnected(s *Subgraph, op *Op) int64 {
@@ -349,7 +359,7 @@ func macsFullyConnected(s *Subgraph, op *Op) int64 {
 	if len(out) == 0 || len(w) != 2 {
 		return 0
 	}
-	return prod(out...) * int64(max(w[1], 0))
+	return mulSat(prod(out...), int64(max(w[1], 0)))
 }
 
 // macsTransposeConv counts input elements × kh × kw × output channels, with
@@ -360,7 +370,7 @@ func macsTransposeConv(in int) MACsFunc {
 		if len(x) == 0 || len(w) != 4 {
 			return 0
 		}
-		return prod(x...) * prod(w[0], w[1], w[2])
+		return mulSat(prod(x...), prod(w[0], w[1], w[2]))
 	}
 }
 
@@ -373,5 +383,5 @@ func macsBatchMatMul(s *Subgraph, op *Op) int64 {
 	if optBool(op, "AdjX") {
 		k = l[len(l)-2]
 	}
-	return prod(out...) * int64(max(k, 0))
+	return mulSat(prod(out...), int64(max(k, 0)))
 }

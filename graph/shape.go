@@ -412,7 +412,7 @@ func shapeConv2D(s *Subgraph, op *Op) ([][]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f[3] == 0 || in[3]%f[3] != 0 {
+	if f[3] == 0 || in[3] == 0 || in[3]%f[3] != 0 {
 		return nil, fmt.Errorf("input has %d channels, not a multiple of the filter's %d (filter %v)", in[3], f[3], f)
 	}
 	if f[0]%(in[3]/f[3]) != 0 {
@@ -1044,10 +1044,11 @@ func shapeDepthToSpace(s *Subgraph, op *Op) ([][]int32, error) {
 	if b < 1 {
 		return nil, fmt.Errorf("block_size is %d, must be at least 1", b)
 	}
-	if in[3]%(b*b) != 0 {
-		return nil, fmt.Errorf("input depth %d is not a multiple of block_size² %d", in[3], b*b)
+	bb := int64(b) * int64(b)
+	if int64(in[3])%bb != 0 {
+		return nil, fmt.Errorf("input depth %d is not a multiple of block_size² %d", in[3], bb)
 	}
-	return oneErr(checkDims([]int64{int64(in[0]), int64(in[1]) * int64(b), int64(in[2]) * int64(b), int64(in[3] / (b * b))}))
+	return oneErr(checkDims([]int64{int64(in[0]), int64(in[1]) * int64(b), int64(in[2]) * int64(b), int64(in[3]) / bb}))
 }
 
 func shapeSpaceToDepth(s *Subgraph, op *Op) ([][]int32, error) {

@@ -479,3 +479,56 @@ func TestParseTransposeConvBiasParams(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeFuncsDoNotPanic runs every registered shape and MACs function
+// on hostile inputs (zero, huge and mismatched dimensions, odd constants,
+// missing inputs, wrong options) and requires an error or a result, never
+// a panic.
+func TestShapeFuncsDoNotPanic(t *testing.T) {
+	shapes := [][]int32{nil, {}, {0}, {1}, {0, 0, 0, 0}, {1, 1, 1, 1}, {1, 2147483647, 2, 3},
+		{2147483647, 2147483647}, {1, 3, 3, 0}, {-1, 4, 4, 3}, {1, 5, 5, 7}, {7, 1, 1, 7}, {1, 2, 3, 4, 5, 6, 7}}
+	consts := [][]int32{{}, {0}, {-1}, {-2147483648}, {2147483647, 2147483647}, {1, 1, 1, 1}, {0, 0, 0, 0, 0, 0, 0, 0},
+		{-1, -1, -1, -1}, {3, 2, 1, 0}, {65536, 65536, 65536, 65536}}
+	options := []any{nil, Conv2DOptions{}, &DepthwiseConv2DOptions{StrideH: 1, StrideW: 1, DilationH: -5},
+		Pool2DOptions{FilterH: 1 << 30, FilterW: 1, StrideH: 1, StrideW: 1}, ReshapeOptions{NewShape: []int32{-1, -1}},
+		SqueezeOptions{SqueezeDims: []int32{99}}, SplitOptions{NumSplits: -3}, ConcatenationOptions{Axis: -100},
+		DepthToSpaceOptions{BlockSize: 65536}, SpaceToDepthOptions{BlockSize: -1}, GatherOptions{Axis: 1, BatchDims: -9},
+		StridedSliceOptions{EllipsisMask: -1, NewAxisMask: -1, ShrinkAxisMask: -1}, StridedSliceOptions{Offset: true},
+		ReducerOptions{KeepDims: true}, FullyConnectedOptions{KeepNumDims: true}, "opaque"}
+	custom := [][]byte{nil, Int32Data(1, 1, 1), Int32Data(2, 1<<30, 1<<30), Int32Data(1, -1, 2)}
+	for _, info := range RegisteredOps() {
+		for n := 0; n <= 4; n++ {
+			for i, sh := range shapes {
+				for j, cv := range consts {
+					for k, o := range options {
+						ins := make([]tin, n)
+						for q := range ins {
+							switch (i + j + q) % 3 {
+							case 0:
+								ins[q] = act(sh...)
+							case 1:
+								ins[q] = ci(cv...)
+							default:
+								ins[q] = tin{shape: sh, typ: Int32, data: Int32Data(cv...)} // size may not match
+							}
+						}
+						if (i+k)%7 == 0 && n > 1 {
+							ins[1] = omitted
+						}
+						s, op := singleOp(info.Code, info.Custom, o, custom[(i+j+k)%len(custom)], ins, 1+(j%3))
+						func() {
+							defer func() {
+								if p := recover(); p != nil {
+									t.Fatalf("%s with inputs %v, options %#v: panic: %v", info.Name(), ins, o, p)
+								}
+							}()
+							info.Shape(s, op)
+							InferShapes(s)
+							OpMACs(s, op)
+						}()
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -95,8 +96,8 @@ type Tensor struct {
 
 // Quantization are a tensor's quantization parameters.
 type Quantization struct {
-	Scale     []float32 `json:"scale"`
-	ZeroPoint []int64   `json:"zero_point"`
+	Scale     []Float `json:"scale"`
+	ZeroPoint []int64 `json:"zero_point"`
 	// Axis is the quantized dimension of per-axis quantization.
 	Axis int32 `json:"axis"`
 }
@@ -233,10 +234,10 @@ func Inspect(m *graph.Model, fileSize int64) *Report {
 				}
 			}
 			r.OpMACs = append(r.OpMACs, OpMACs{Index: i, Op: op.Name(), Shape: nonNil(shape), MACs: n})
-			r.MACs += n
-			opCounts[op.Name()].MACs += n
+			r.MACs = addSat(r.MACs, n)
+			opCounts[op.Name()].MACs = addSat(opCounts[op.Name()].MACs, n)
 			if c := customCounts[op.Name()]; c != nil {
-				c.MACs += n
+				c.MACs = addSat(c.MACs, n)
 			}
 		}
 		for _, op := range s.Ops {
@@ -266,6 +267,32 @@ func Inspect(m *graph.Model, fileSize int64) *Report {
 	}
 	r.normalize()
 	return r
+}
+
+// Float is a float32 that marshals to JSON like a float32, except that NaN
+// and infinities (which JSON cannot hold) become the strings "NaN",
+// "+Inf" and "-Inf".
+type Float float32
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return json.Marshal(float32(f))
+}
+
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // bufKey identifies a constant buffer: tensors sharing a buffer share the
@@ -332,7 +359,11 @@ func tensors(s *graph.Subgraph, idx []int) []Tensor {
 			e.ShapeSignature = t.ShapeSignature
 		}
 		if q := t.Quant; q != nil && len(q.Scale) > 0 {
-			e.Quantization = &Quantization{Scale: q.Scale, ZeroPoint: nonNil(q.ZeroPoint), Axis: q.QuantizedDimension}
+			scales := make([]Float, len(q.Scale))
+			for i, v := range q.Scale {
+				scales[i] = Float(v)
+			}
+			e.Quantization = &Quantization{Scale: scales, ZeroPoint: nonNil(q.ZeroPoint), Axis: q.QuantizedDimension}
 		}
 		out = append(out, e)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,5 +214,17 @@ func TestGroup(t *testing.T) {
 		if got := group(n); got != want {
 			t.Errorf("group(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestNonFiniteScaleJSON(t *testing.T) {
+	m := smallModel()
+	m.Subgraphs[0].Tensors[13].Quant.Scale = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}
+	var buf bytes.Buffer
+	if err := Inspect(m, 0).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"NaN",`) || !strings.Contains(buf.String(), `"-Inf",`) || !strings.Contains(buf.String(), "0.5") {
+		t.Errorf("scales not encoded: %s", buf.String())
 	}
 }

@@ -158,7 +158,7 @@ func fmtQuant(q *Quantization) string {
 		if len(q.ZeroPoint) > 0 {
 			zp = q.ZeroPoint[0]
 		}
-		return fmt.Sprintf("scale %g zero point %d", q.Scale[0], zp)
+		return fmt.Sprintf("scale %g zero point %d", float32(q.Scale[0]), zp)
 	}
 	return fmt.Sprintf("per-axis (axis %d, %d scales)", q.Axis, len(q.Scale))
 }
