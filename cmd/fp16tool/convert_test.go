@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fp16tool/fp16tool/convert"
+	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/demomodel"
+	"github.com/fp16tool/fp16tool/tflite"
+)
+
+// listDir returns the names in dir, sorted.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// badWeights returns the demo model with the first value of the FC weights
+// set to v.
+func badWeights(t *testing.T, v float32) []byte {
+	t.Helper()
+	m, err := tflite.Load("demo", demomodel.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range m.Main().Tensors {
+		if tt.Name == "fc/weights" {
+			d := append([]byte(nil), tt.Data...)
+			binary.LittleEndian.PutUint32(d, math.Float32bits(v))
+			tt.Data = d
+		}
+	}
+	b, err := tflite.Save(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestConvertBadInputs is issue 3's "Done when" item 4: each bad input
+// gives a one-line error (status 1) naming the problem and leaves no
+// file behind, and the input is never changed.
+func TestConvertBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "demo.tflite")
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("demo.tflite", demomodel.File())
+	text := write("notes.tflite", []byte("this is not a model\n"))
+	trunc := write("truncated.tflite", demomodel.File()[:len(demomodel.File())/2])
+	nan := write("nan.tflite", badWeights(t, float32(math.NaN())))
+	big := write("big.tflite", badWeights(t, 1e6))
+	notDir := write("plainfile", []byte("x"))
+	ro := filepath.Join(dir, "readonly")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	unwritable := filepath.Join(ro, "out.tflite")
+	if os.Geteuid() == 0 {
+		// root may write into a read-only folder; a regular file in the
+		// path is a folder no one can write into.
+		unwritable = filepath.Join(notDir, "out.tflite")
+	}
+	out := filepath.Join(dir, "out.tflite")
+	tests := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"not tflite", []string{"convert", text, "-o", out}, "notes.tflite"},
+		{"truncated", []string{"convert", trunc, "-o", out}, "truncated.tflite"},
+		{"missing input", []string{"convert", filepath.Join(dir, "nope.tflite"), "-o", out}, "nope.tflite"},
+		{"unwritable folder", []string{"convert", good, "-o", unwritable}, "out.tflite"},
+		{"output is input", []string{"convert", good, "-o", good}, "overwrite the input"},
+		{"output is input via ./", []string{"convert", good, "-o", filepath.Join(dir, ".", "demo.tflite")}, "overwrite the input"},
+		{"unknown target", []string{"convert", "--target", "tpu", good, "-o", out}, `unknown target "tpu"`},
+		{"unknown precision", []string{"convert", "--precision", "fp8", good, "-o", out}, `unknown precision "fp8"`},
+		{"int8 not yet", []string{"convert", "--target", "cpu", good, "-o", out}, "not supported yet"},
+		{"unknown op", []string{"convert", "--exclude-ops", "CONV_2D,CONV_9D", good, "-o", out}, `unknown op "CONV_9D"`},
+		{"bad regexp", []string{"convert", "--exclude-tensors", "(", good, "-o", out}, "--exclude-tensors"},
+		{"nan strict", []string{"convert", "--strict", nan, "-o", out}, `"fc/weights" has 1 NaN`},
+		{"1e6 strict", []string{"convert", "--strict", big, "-o", out}, `"fc/weights" has 1 values beyond ±65504`},
+		{"no output", []string{"convert", good}, "missing -o"},
+	}
+	before := listDir(t, dir)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, stdout, stderr := run(t, tc.args...)
+			wantOneLineError(t, status, stdout, stderr, tc.msg)
+			if got := listDir(t, dir); strings.Join(got, " ") != strings.Join(before, " ") {
+				t.Errorf("folder now holds %v, before %v", got, before)
+			}
+			if ents, _ := os.ReadDir(ro); len(ents) != 0 {
+				t.Errorf("read-only folder holds %d entries", len(ents))
+			}
+			if b, _ := os.ReadFile(good); !bytes.Equal(b, demomodel.File()) {
+				t.Fatal("the input changed")
+			}
+		})
+	}
+}
+
+// TestConvertWarnings: without --strict, NaN and 1e6 weights convert with
+// a one-line warning naming the tensor, and the report records them.
+func TestConvertWarnings(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		v    float32
+		warn string
+	}{
+		{float32(math.NaN()), `warning: tensor "fc/weights": 1 NaN and 0 Inf values`},
+		{1e6, `warning: tensor "fc/weights": 1 of 320 values beyond ±65504 clamped (largest magnitude 1e+06)`},
+	} {
+		in := filepath.Join(dir, "in.tflite")
+		if err := os.WriteFile(in, badWeights(t, tc.v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, rep := filepath.Join(dir, "out.tflite"), filepath.Join(dir, "r.json")
+		status, stdout, stderr := run(t, "convert", in, "-o", out, "--report", rep)
+		if status != 0 {
+			t.Fatalf("status %d: %s", status, stderr)
+		}
+		if strings.TrimSpace(stderr) != tc.warn {
+			t.Errorf("stderr %q, want %q", stderr, tc.warn)
+		}
+		if !strings.Contains(stdout, "10 tensors to float16") {
+			t.Errorf("stdout %q", stdout)
+		}
+		var r convert.FileReport
+		b, err := os.ReadFile(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Warnings) != 1 || r.SizeAfter == 0 || r.TensorsConverted != 10 {
+			t.Errorf("report: warnings %q, size %d, converted %d", r.Warnings, r.SizeAfter, r.TensorsConverted)
+		}
+		for _, tt := range r.Tensors {
+			if tt.Name == "fc/weights" && (tt.Stats == nil || tt.Stats.NaN+tt.Stats.Clamped != 1) {
+				t.Errorf("report stats for fc/weights: %+v", tt.Stats)
+			}
+		}
+		m, err := tflite.LoadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range m.Main().Tensors {
+			if tt.Name == "fc/weights" {
+				h := binary.LittleEndian.Uint16(tt.Data)
+				if tt.Type != graph.Float16 || (tc.v == 1e6 && h != 0x7bff) || (tc.v != 1e6 && h&0x7c00 != 0x7c00) {
+					t.Errorf("fc/weights[0] = %#04x (%s)", h, tt.Type)
+				}
+			}
+		}
+	}
+}
+
+// TestConvertRoundTrip: fp16 then fp32 gives back the demo model's ops
+// and float16-rounded weights, with -q and exclusion flags working.
+func TestConvertRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "demo.tflite")
+	if err := os.WriteFile(in, demomodel.File(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, f := filepath.Join(dir, "h.tflite"), filepath.Join(dir, "f.tflite")
+	if s, _, e := run(t, "convert", in, "-o", h, "--exclude-ops", "fully_connected", "--exclude-tensors", "^conv2/"); s != 0 {
+		t.Fatal(e)
+	}
+	m, err := tflite.LoadFile(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, tt := range m.Main().Tensors {
+		if tt.IsConst() && tt.Type == graph.Float32 {
+			kept++
+		}
+	}
+	if kept != 4 { // fc weights, fc bias, conv2 weights, conv2 bias
+		t.Errorf("%d float32 constants kept, want 4", kept)
+	}
+	if s, _, e := run(t, "convert", "--precision", "fp32", h, "-o", f); s != 0 {
+		t.Fatal(e)
+	}
+	m2, err := tflite.LoadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := demomodel.Build()
+	if len(m2.Main().Ops) != len(orig.Main().Ops) || len(m2.Main().Tensors) != len(orig.Main().Tensors) {
+		t.Errorf("round trip: %d ops %d tensors, want %d and %d", len(m2.Main().Ops), len(m2.Main().Tensors), len(orig.Main().Ops), len(orig.Main().Tensors))
+	}
+}
