@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/testenv"
 )
 
 // run executes the command line in process and returns its exit status,
@@ -163,17 +164,28 @@ func TestBinaryExitCodes(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, tc := range []struct {
+	junk := filepath.Join(t.TempDir(), "junk.tflite")
+	if err := os.WriteFile(junk, []byte("TFL3 but not really a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type binCase struct {
 		args []string
 		code int
 		want string // on stderr for failures, stdout for successes
-	}{
+	}
+	var extra []binCase
+	if fx := testenv.AvailableFixtures(); len(fx) > 0 {
+		p := filepath.Join(testenv.ModelsDir(), fx[0]+".tflite")
+		extra = append(extra, binCase{[]string{"inspect", p}, 0, "MACs:"}, binCase{[]string{"inspect", "--json", p}, 0, `"macs": `})
+	}
+	for _, tc := range append([]binCase{
+		{[]string{"inspect", junk}, 1, "fp16tool: " + junk + ": tflite: junk.tflite: "},
 		{[]string{"version"}, 0, "fp16tool "},
 		{[]string{"--help"}, 0, "Usage:"},
 		{[]string{"inspect", "/nonexistent/model.tflite"}, 1, "fp16tool: stat /nonexistent/model.tflite: no such file or directory\n"},
 		{[]string{"nope"}, 1, `fp16tool: unknown command "nope"`},
 		{[]string{"inspect", "--json"}, 1, "fp16tool: accepts 1 arg(s), received 0\n"},
-	} {
+	}, extra...) {
 		cmd := exec.Command(bin, tc.args...)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
