@@ -6,8 +6,8 @@ import (
 
 func init() { builtins[graph.OpConcatenation] = prepareConcat }
 
-// CONCATENATION along an axis (negative counts from the end), with a fused
-// activation for float data.
+// CONCATENATION along an axis (negative counts from the end). TFLite's
+// kernel refuses a fused activation other than NONE, and so does this one.
 func prepareConcat(x *opCtx) (kernel, error) {
 	if err := x.arity(1, 1<<20, 1); err != nil {
 		return nil, err
@@ -57,12 +57,8 @@ func prepareConcat(x *opCtx) (kernel, error) {
 	if sum != out.shape[axis] {
 		return nil, x.errorf("inputs add up to %d along axis %d, output %v", sum, axis, out)
 	}
-	lo, hi, err := actRange(x, o.Activation)
-	if err != nil {
-		return nil, err
-	}
-	if o.Activation != graph.ActNone && out.dtype != graph.Float32 {
-		return nil, x.errorf("fused activation on %s data is not supported", out.dtype)
+	if o.Activation != graph.ActNone {
+		return nil, x.errorf("fused activation %s is not supported (TFLite's CONCATENATION refuses it too)", o.Activation)
 	}
 	ins := x.in
 	return func() error {
@@ -74,9 +70,6 @@ func prepareConcat(x *opCtx) (kernel, error) {
 				copy(ob[off:off+c], in.b[k*c:(k+1)*c])
 				off += c
 			}
-		}
-		if o.Activation != graph.ActNone {
-			clampAll(out.f32(), lo, hi)
 		}
 		return nil
 	}, nil
