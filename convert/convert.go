@@ -183,7 +183,11 @@ func Choose(opt Options) (Precision, string, error) {
 	}
 	why := "target auto: no GPU backend with float16 was found"
 	if len(opt.Devices) > 0 {
-		why = fmt.Sprintf("target auto: none of the %d probed devices has a GPU backend with float16", len(opt.Devices))
+		var names []string
+		for _, d := range opt.Devices {
+			names = append(names, fmt.Sprintf("%q (%s, float16 %v)", d.Name, d.Backend, d.Float16))
+		}
+		why = fmt.Sprintf("target auto: no GPU backend with float16 among the probed devices %s", strings.Join(names, ", "))
 	}
 	if opt.Calibration {
 		return Int8, why + ", so the cpu profile: full-integer int8", nil

@@ -57,6 +57,7 @@ func TestChoose(t *testing.T) {
 		{Options{Target: TargetMCU}, Int8, nil, "integer-only"},
 		{Options{Target: TargetAuto}, Int8Dynamic, nil, "no GPU backend"},
 		{Options{Target: TargetAuto, Devices: gpu}, FP16, nil, `GPU "lavapipe"`},
+		{Options{Target: TargetAuto, Devices: []Device{{Name: "llvmpipe", Backend: "cpu", Float16: true}}}, Int8Dynamic, nil, `probed devices "llvmpipe" (cpu, float16 true)`},
 		{Options{Target: TargetCPU, Precision: FP16}, FP16, nil, "overrides"},
 		{Options{Target: "tpu"}, "", ErrUsage, ""},
 		{Options{Precision: "fp8"}, "", ErrUsage, ""},

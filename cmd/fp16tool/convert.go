@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fp16tool/fp16tool/convert"
+	"github.com/fp16tool/fp16tool/gpu"
 )
 
 func init() { register(newConvertCmd) }
@@ -80,6 +81,9 @@ conversion leaves no file behind, and convert never writes over its input.`,
 				}
 			}
 			opt := convert.Options{Target: t, Precision: p, ExcludeOps: ops, ExcludeTensors: excludeTensors, Strict: strict}
+			if t == convert.TargetAuto && p == "" {
+				opt.Devices = probeDevices(cmd)
+			}
 			r, err := convert.ConvertFile(in, output, opt)
 			if err != nil {
 				return err
@@ -154,4 +158,24 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// probeDevices lists this machine's Vulkan devices for --target=auto. A
+// software rasterizer (device type "cpu", e.g. lavapipe) counts as a CPU,
+// not a GPU backend.
+func probeDevices(cmd *cobra.Command) []convert.Device {
+	infos, err := listDevices()
+	if err != nil {
+		debugf(cmd, 1, "auto: no Vulkan devices: %v", err)
+		return nil
+	}
+	var out []convert.Device
+	for _, d := range infos {
+		backend := "gpu"
+		if d.Type == "cpu" {
+			backend = "cpu"
+		}
+		out = append(out, convert.Device{Name: d.Name, Backend: backend, Float16: d.Supports(gpu.FP16), Int8Dot: d.IntegerDotProduct})
+	}
+	return out
 }

@@ -216,3 +216,30 @@ func TestConvertRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %d ops %d tensors, want %d and %d", len(m2.Main().Ops), len(m2.Main().Tensors), len(orig.Main().Ops), len(orig.Main().Tensors))
 	}
 }
+
+// TestDemo: demo converts the embedded model for every target: gpu gives a
+// float16 model, the int8 targets say "not supported yet".
+func TestDemo(t *testing.T) {
+	status, stdout, stderr := run(t, "demo")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	found := map[string]string{}
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 2 {
+			found[f[0]] = l
+		}
+	}
+	if l := found["gpu"]; !strings.Contains(l, " fp16 ") || !strings.HasSuffix(l, "ok") {
+		t.Errorf("gpu row %q", l)
+	}
+	for _, tg := range []string{"cpu", "npu", "edgetpu", "dsp", "mcu"} {
+		if l := found[tg]; !strings.Contains(l, "not supported yet") {
+			t.Errorf("%s row %q", tg, l)
+		}
+	}
+	if l := found["gpu->fp32"]; !strings.HasSuffix(l, "ok") {
+		t.Errorf("fp32 row %q", l)
+	}
+}
