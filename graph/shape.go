@@ -958,6 +958,9 @@ func shapeSplitV(s *Subgraph, op *Op) ([][]int32, error) {
 	if len(sizes) != len(op.Outputs) {
 		return nil, fmt.Errorf("size_splits has %d entries but the op has %d outputs", len(sizes), len(op.Outputs))
 	}
+	if n, ok := optInt(op, "NumSplits"); ok && n != int64(len(op.Outputs)) {
+		return nil, fmt.Errorf("num_splits is %d but the op has %d outputs", n, len(op.Outputs))
+	}
 	unknown, sum := -1, int64(0)
 	for i, v := range sizes {
 		switch {

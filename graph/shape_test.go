@@ -532,3 +532,12 @@ func TestShapeFuncsDoNotPanic(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitVNumSplitsOption(t *testing.T) {
+	// Opaque options (as package tflite keeps SplitVOptions) are read by
+	// field name: TFLite requires num_splits == number of outputs.
+	s, op := singleOp(OpSplitV, "", &struct{ NumSplits int32 }{2}, nil, []tin{act(2, 10), ci(3, -1, 2), cscalar(1)}, 3)
+	if _, err := shapeSplitV(s, op); err == nil || !strings.Contains(err.Error(), "num_splits is 2 but the op has 3 outputs") {
+		t.Errorf("error = %v", err)
+	}
+}
