@@ -20,6 +20,8 @@ type Buffer struct {
 	host    []byte  // the mapping, nil when device-only
 	staging *Buffer // host-visible twin for device-only buffers
 	closed  bool
+	parent  *Buffer // the buffer a view is part of, nil for owners
+	base    int     // a view's byte offset in its parent
 }
 
 const (
@@ -119,8 +121,48 @@ func (b *Buffer) Size() int { return b.size }
 // staging copies).
 func (b *Buffer) Mapped() bool { return b.host != nil }
 
+// View returns the bytes [off, off+size) of b as a buffer of its own (for
+// tensors sub-allocated from one arena). off must be a multiple of the
+// device's MinStorageBufferOffsetAlign. A view shares b's memory, needs no
+// Close and must not be used after b is closed.
+func (b *Buffer) View(off, size int) (*Buffer, error) {
+	if err := b.check("view", off, size); err != nil {
+		return nil, err
+	}
+	if b.parent != nil {
+		return b.parent.View(b.base+off, size)
+	}
+	if align := int(b.d.info.Limits.MinStorageBufferOffsetAlign); align > 1 && off%align != 0 {
+		return nil, fmt.Errorf("gpu: view at offset %d is not a multiple of the device's storage buffer alignment %d", off, align)
+	}
+	v := &Buffer{d: b.d, size: size, buf: b.buf, mem: b.mem, parent: b, base: off}
+	if b.host != nil {
+		v.host = b.host[off : off+size : off+size]
+	}
+	return v, nil
+}
+
+// Offset is a view's byte offset in the buffer it is part of (0 for a
+// buffer from NewBuffer).
+func (b *Buffer) Offset() int { return b.base }
+
+func (b *Buffer) isClosed() bool {
+	if b.parent != nil {
+		return b.parent.closed
+	}
+	return b.closed
+}
+
+// descriptor is the range a descriptor set binds.
+func (b *Buffer) descriptor() vk.DescriptorBufferInfo {
+	if b.parent == nil {
+		return vk.DescriptorBufferInfo{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}
+	}
+	return vk.DescriptorBufferInfo{Buffer: b.buf, Offset: vk.DeviceSize(b.base), Range: vk.DeviceSize(max(b.size, 1))}
+}
+
 func (b *Buffer) check(op string, off, n int) error {
-	if b.closed {
+	if b.isClosed() {
 		return fmt.Errorf("gpu: %s on a closed buffer", op)
 	}
 	if off < 0 || off+n > b.size {
@@ -158,6 +200,9 @@ func (b *Buffer) Write(off int, src []byte) error {
 		copy(b.host[off:], src)
 		return nil
 	}
+	if b.parent != nil {
+		return b.parent.Write(b.base+off, src)
+	}
 	s, err := b.stage()
 	if err != nil {
 		return err
@@ -176,6 +221,9 @@ func (b *Buffer) Read(off int, dst []byte) error {
 		copy(dst, b.host[off:])
 		return nil
 	}
+	if b.parent != nil {
+		return b.parent.Read(b.base+off, dst)
+	}
 	s, err := b.stage()
 	if err != nil {
 		return err
@@ -187,9 +235,10 @@ func (b *Buffer) Read(off int, dst []byte) error {
 	return nil
 }
 
-// Close frees the buffer (and its staging buffer).
+// Close frees the buffer (and its staging buffer); on a view it does
+// nothing.
 func (b *Buffer) Close() error {
-	if b == nil || b.closed {
+	if b == nil || b.closed || b.parent != nil {
 		return nil
 	}
 	if b.staging != nil {

@@ -197,7 +197,12 @@ type Options struct {
 // DefaultOptions picks the best device.
 func DefaultOptions() Options { return Options{Index: -1} }
 
-// Dispatch size helpers.
+// Available reports whether a Vulkan device can be used: nil, or an error
+// wrapping ErrNoVulkan that says why not.
+func Available() error {
+	_, err := Devices()
+	return err
+}
 
 // CeilDiv returns ceil(a/b) for positive b.
 func CeilDiv(a, b int) int { return (a + b - 1) / b }

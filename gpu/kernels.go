@@ -33,6 +33,8 @@ type Kernels struct {
 	prec  Precision
 	tile  Tile
 	cache map[string]*Pipeline
+	// scalarGemm disables the vec4 GEMM variant (for benchmarks).
+	scalarGemm bool
 }
 
 // NewKernels checks that the device supports precision p and returns an
@@ -130,7 +132,7 @@ func (k *Kernels) Gemm(s *Sequence, m, n, kk int, act graph.Activation, a, w, bi
 		return err
 	}
 	variant := ""
-	if kk%4 == 0 {
+	if kk%4 == 0 && !k.scalarGemm {
 		variant = "vec4"
 	}
 	t := k.tile
@@ -333,21 +335,61 @@ func (k *Kernels) Binary(s *Sequence, op BinaryOp, act graph.Activation, aShape,
 	if err != nil {
 		return err
 	}
-	groups := CeilDiv(n, groupFlat)
-	gx := min(groups, 65535)
+	x, y := flatGroups(n)
 	return s.Dispatch(p, []*Buffer{a, b, out}, push32(n, o4[1], o4[2], o4[3],
-		as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]), gx, CeilDiv(groups, gx), 1)
+		as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]), x, y, 1)
+}
+
+// flatGroups returns a dispatch of n invocations in groupFlat-wide groups
+// spread over x and y (the flat kernels index x + y * width).
+func flatGroups(n int) (x, y int) {
+	groups := CeilDiv(n, groupFlat)
+	x = min(groups, 65535)
+	return x, CeilDiv(groups, x)
+}
+
+// CastIn records the conversion of n float32 values in src to the
+// kernels' storage precision in dst (float16 values are clamped to
+// ±65504). Model inputs enter this way.
+func (k *Kernels) CastIn(s *Sequence, n int, src, dst *Buffer) error {
+	return k.cast(s, "in", n, src, dst)
+}
+
+// CastOut records the conversion of n values in the kernels' storage
+// precision in src to float32 in dst. Model outputs leave this way.
+func (k *Kernels) CastOut(s *Sequence, n int, src, dst *Buffer) error {
+	return k.cast(s, "out", n, src, dst)
+}
+
+func (k *Kernels) cast(s *Sequence, dir string, n int, src, dst *Buffer) error {
+	if n < 1 {
+		return fmt.Errorf("gpu: cast %s of %d elements", dir, n)
+	}
+	es := k.prec.ElemSize()
+	srcSize, dstSize := 4*n, es*n
+	if dir == "out" {
+		srcSize, dstSize = dstSize, srcSize
+	}
+	if src == nil || dst == nil || src.Size() < srcSize || dst.Size() < dstSize {
+		return fmt.Errorf("gpu: cast %s of %d elements: buffers too small or nil (need %d and %d bytes)", dir, n, srcSize, dstSize)
+	}
+	p, err := k.pipeline("cast", dir, 2, 4, groupFlat, 1, 1, 0)
+	if err != nil {
+		return err
+	}
+	x, y := flatGroups(n)
+	return s.Dispatch(p, []*Buffer{src, dst}, push32(n), x, y, 1)
 }
 
 // Encode appends src to dst in the storage format of precision p (IEEE
-// binary16, rounded to nearest even, for FP16 and FP32Acc; float32 for
-// FP32), little-endian.
+// binary16, rounded to nearest even and clamped to ±65504 as the cast
+// kernel does, for FP16 and FP32Acc; float32 for FP32), little-endian.
 func (p Precision) Encode(dst []byte, src []float32) []byte {
 	for _, v := range src {
 		if p == FP32 {
 			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
 		} else {
-			dst = binary.LittleEndian.AppendUint16(dst, float16.Fromfloat32(v).Bits())
+			dst = binary.LittleEndian.AppendUint16(dst, float16.Fromfloat32(max(min(v, 65504), -65504)).Bits())
 		}
 	}
 	return dst

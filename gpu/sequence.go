@@ -26,11 +26,14 @@ type Sequence struct {
 	closed bool
 }
 
+// dispatch is one command: a dispatch of p, or a copy (p nil) of n bytes
+// from bufs[0] to bufs[1].
 type dispatch struct {
 	p      *Pipeline
 	bufs   []*Buffer
 	push   []byte
 	groups [3]uint32
+	n      int
 }
 
 // NewSequence starts an empty sequence.
@@ -61,7 +64,7 @@ func (s *Sequence) Dispatch(p *Pipeline, bufs []*Buffer, push []byte, x, y, z in
 		}
 	}
 	for i, b := range bufs {
-		if b == nil || b.closed {
+		if b == nil || b.isClosed() {
 			return fmt.Errorf("gpu: dispatch %s: buffer %d is nil or closed", name, i)
 		}
 	}
@@ -70,7 +73,24 @@ func (s *Sequence) Dispatch(p *Pipeline, bufs []*Buffer, push []byte, x, y, z in
 	return nil
 }
 
-// Len is the number of dispatches.
+// Copy appends a copy of the first n bytes of src to dst (for staging
+// inputs and outputs of device-local buffers inside the sequence).
+func (s *Sequence) Copy(src, dst *Buffer, n int) error {
+	switch {
+	case s.closed:
+		return fmt.Errorf("gpu: copy on a closed sequence")
+	case s.ready:
+		return fmt.Errorf("gpu: copy: the sequence is already recorded")
+	case src == nil || dst == nil || src.isClosed() || dst.isClosed():
+		return fmt.Errorf("gpu: copy: nil or closed buffer")
+	case n < 1 || n > src.size || n > dst.size:
+		return fmt.Errorf("gpu: copy of %d bytes from a %d-byte buffer to a %d-byte buffer", n, src.size, dst.size)
+	}
+	s.ops = append(s.ops, dispatch{bufs: []*Buffer{src, dst}, n: n})
+	return nil
+}
+
+// Len is the number of commands (dispatches and copies).
 func (s *Sequence) Len() int { return len(s.ops) }
 
 func (s *Sequence) record() error {
@@ -78,15 +98,18 @@ func (s *Sequence) record() error {
 	if len(s.ops) == 0 {
 		return fmt.Errorf("gpu: running an empty sequence")
 	}
-	nbuf := 0
+	nbuf, nsets := 0, 0
 	for _, op := range s.ops {
-		nbuf += len(op.bufs)
+		if op.p != nil {
+			nbuf += len(op.bufs)
+			nsets++
+		}
 	}
 	var pool vk.DescriptorPool
 	sizes := []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: uint32(max(nbuf, 1))}}
 	if r := vk.CreateDescriptorPool(d.dev, &vk.DescriptorPoolCreateInfo{
 		SType:         vk.StructureTypeDescriptorPoolCreateInfo,
-		MaxSets:       uint32(len(s.ops)),
+		MaxSets:       uint32(max(nsets, 1)),
 		PoolSizeCount: 1,
 		PPoolSizes:    sizes,
 	}, nil, &pool); r != vk.Success {
@@ -95,6 +118,9 @@ func (s *Sequence) record() error {
 	s.pool = pool
 	sets := make([]vk.DescriptorSet, len(s.ops))
 	for i, op := range s.ops {
+		if op.p == nil {
+			continue
+		}
 		if r := vk.AllocateDescriptorSets(d.dev, &vk.DescriptorSetAllocateInfo{
 			SType:              vk.StructureTypeDescriptorSetAllocateInfo,
 			DescriptorPool:     s.pool,
@@ -114,7 +140,7 @@ func (s *Sequence) record() error {
 				DstBinding:      uint32(j),
 				DescriptorCount: 1,
 				DescriptorType:  vk.DescriptorTypeStorageBuffer,
-				PBufferInfo:     []vk.DescriptorBufferInfo{{Buffer: b.buf, Range: vk.DeviceSize(vk.WholeSize)}},
+				PBufferInfo:     []vk.DescriptorBufferInfo{b.descriptor()},
 			}
 		}
 		vk.UpdateDescriptorSets(d.dev, uint32(len(writes)), writes, 0, nil)
@@ -150,30 +176,32 @@ func (s *Sequence) record() error {
 		vk.CmdResetQueryPool(cb, s.qp, 0, uint32(len(s.ops)+1))
 		vk.CmdWriteTimestamp(cb, vk.PipelineStageTopOfPipeBit, s.qp, 0)
 	}
-	compute := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit)
+	// One full barrier between commands: each waits for the previous one's
+	// writes, whether a dispatch or a copy wrote them.
+	stages := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit | vk.PipelineStageTransferBit)
 	barrier := []vk.MemoryBarrier{{
 		SType:         vk.StructureTypeMemoryBarrier,
-		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit),
-		DstAccessMask: vk.AccessFlags(vk.AccessShaderReadBit | vk.AccessShaderWriteBit),
+		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit),
+		DstAccessMask: vk.AccessFlags(vk.AccessShaderReadBit | vk.AccessShaderWriteBit | vk.AccessTransferReadBit | vk.AccessTransferWriteBit),
 	}}
 	for i, op := range s.ops {
-		vk.CmdBindPipeline(cb, vk.PipelineBindPointCompute, op.p.pipeline)
-		vk.CmdBindDescriptorSets(cb, vk.PipelineBindPointCompute, op.p.layout, 0, 1, sets[i:i+1], 0, nil)
-		if len(op.push) > 0 {
-			vk.CmdPushConstants(cb, op.p.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0,
-				uint32(len(op.push)), unsafe.Pointer(&op.push[0]))
+		if op.p == nil {
+			src, dst := op.bufs[0], op.bufs[1]
+			vk.CmdCopyBuffer(cb, src.buf, dst.buf, 1, []vk.BufferCopy{{
+				SrcOffset: vk.DeviceSize(src.base), DstOffset: vk.DeviceSize(dst.base), Size: vk.DeviceSize(op.n)}})
+		} else {
+			s.recordDispatch(cb, op, sets[i])
 		}
-		vk.CmdDispatch(cb, op.groups[0], op.groups[1], op.groups[2])
 		if i+1 < len(s.ops) {
-			vk.CmdPipelineBarrier(cb, compute, compute, 0, 1, barrier, 0, nil, 0, nil)
+			vk.CmdPipelineBarrier(cb, stages, stages, 0, 1, barrier, 0, nil, 0, nil)
 		}
 		if s.qp != nil {
 			vk.CmdWriteTimestamp(cb, vk.PipelineStageBottomOfPipeBit, s.qp, uint32(i+1))
 		}
 	}
-	vk.CmdPipelineBarrier(cb, compute, vk.PipelineStageFlags(vk.PipelineStageHostBit), 0, 1, []vk.MemoryBarrier{{
+	vk.CmdPipelineBarrier(cb, stages, vk.PipelineStageFlags(vk.PipelineStageHostBit), 0, 1, []vk.MemoryBarrier{{
 		SType:         vk.StructureTypeMemoryBarrier,
-		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit),
+		SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessTransferWriteBit),
 		DstAccessMask: vk.AccessFlags(vk.AccessHostReadBit),
 	}}, 0, nil, 0, nil)
 	if r := vk.EndCommandBuffer(cb); r != vk.Success {
@@ -181,6 +209,16 @@ func (s *Sequence) record() error {
 	}
 	s.ready = true
 	return nil
+}
+
+func (s *Sequence) recordDispatch(cb vk.CommandBuffer, op dispatch, set vk.DescriptorSet) {
+	vk.CmdBindPipeline(cb, vk.PipelineBindPointCompute, op.p.pipeline)
+	vk.CmdBindDescriptorSets(cb, vk.PipelineBindPointCompute, op.p.layout, 0, 1, []vk.DescriptorSet{set}, 0, nil)
+	if len(op.push) > 0 {
+		vk.CmdPushConstants(cb, op.p.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0,
+			uint32(len(op.push)), unsafe.Pointer(&op.push[0]))
+	}
+	vk.CmdDispatch(cb, op.groups[0], op.groups[1], op.groups[2])
 }
 
 // Run submits the sequence and waits for it; the first Run records it.
@@ -210,7 +248,7 @@ func (s *Sequence) Run() error {
 	return nil
 }
 
-// Timings returns the GPU time of each dispatch in the last Run, measured
+// Timings returns the GPU time of each command in the last Run, measured
 // with timestamp queries (each including the barrier after it), or nil
 // where the queue has no timestamps. The slice is reused by the next Run.
 func (s *Sequence) Timings() []time.Duration { return s.times }

@@ -54,6 +54,12 @@ func (b *Buffer) Write(int, []byte) error { return stubErr() }
 // Read returns an error wrapping ErrNoVulkan in this build.
 func (b *Buffer) Read(int, []byte) error { return stubErr() }
 
+// View returns an error wrapping ErrNoVulkan in this build.
+func (b *Buffer) View(int, int) (*Buffer, error) { return nil, stubErr() }
+
+// Offset returns 0 in this build.
+func (b *Buffer) Offset() int { return 0 }
+
 // Close does nothing in this build.
 func (b *Buffer) Close() error { return nil }
 
@@ -71,6 +77,9 @@ type Sequence struct{}
 
 // Dispatch returns an error wrapping ErrNoVulkan in this build.
 func (s *Sequence) Dispatch(*Pipeline, []*Buffer, []byte, int, int, int) error { return stubErr() }
+
+// Copy returns an error wrapping ErrNoVulkan in this build.
+func (s *Sequence) Copy(*Buffer, *Buffer, int) error { return stubErr() }
 
 // Len returns 0 in this build.
 func (s *Sequence) Len() int { return 0 }

@@ -27,6 +27,8 @@ var Shaders = []Shader{
 	{Op: "conv2d"},
 	{Op: "depthwise"},
 	{Op: "binary"},
+	{Op: "cast", Variant: "in", Defines: []string{"CAST_IN"}},
+	{Op: "cast", Variant: "out", Defines: []string{"CAST_OUT"}},
 }
 
 // Precisions maps each precision name to its define ("" for fp32).

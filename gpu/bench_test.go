@@ -1,0 +1,117 @@
+package gpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+// BenchmarkGemm512 times a 512x512x512 GEMM per precision and tile and
+// reports GFLOP/s from the GPU timestamps (gpu-GFLOP/s) and from the wall
+// clock of Run (GFLOP/s, including submission and the fence wait).
+//
+//	go test ./gpu -run '^$' -bench Gemm512 -benchtime 10x
+func BenchmarkGemm512(b *testing.B) {
+	d := openTest(b, DefaultOptions())
+	const n = 512
+	for _, p := range Precisions {
+		for _, v := range []struct {
+			tile   Tile
+			scalar bool
+		}{{Tile{4, 4}, false}, {Tile{4, 8}, false}, {Tile{8, 4}, false}, {Tile{8, 8}, false}, {Tile{4, 4}, true}, {Tile{8, 4}, true}} {
+			tile := v.tile
+			name := fmt.Sprintf("%v/%dx%d", p, tile.M, tile.N)
+			if v.scalar {
+				name += "/scalar"
+			} else {
+				name += "/vec4"
+			}
+			b.Run(name, func(b *testing.B) {
+				if !d.Info().Supports(p) {
+					b.Skipf("%v unsupported", p)
+				}
+				k, err := NewKernels(d, p, tile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer k.Close()
+				k.scalarGemm = v.scalar
+				r := rand.New(rand.NewPCG(1, 2))
+				bufs := make([]*Buffer, 4)
+				for i, cnt := range []int{n * n, n * n, n, n * n} {
+					bufs[i], err = d.NewBuffer(cnt * p.ElemSize())
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer bufs[i].Close()
+					if err := bufs[i].Write(0, p.Encode(nil, randVals(r, cnt, -1, 1))); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s := d.NewSequence()
+				defer s.Close()
+				if err := k.Gemm(s, n, n, n, graph.ActNone, bufs[0], bufs[1], bufs[2], bufs[3]); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Run(); err != nil { // records, compiles the pipeline
+					b.Fatal(err)
+				}
+				var gpuTime time.Duration
+				b.ResetTimer()
+				for range b.N {
+					if err := s.Run(); err != nil {
+						b.Fatal(err)
+					}
+					if t := s.Timings(); t != nil {
+						gpuTime += t[0]
+					}
+				}
+				flops := 2.0 * n * n * n * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if gpuTime > 0 {
+					b.ReportMetric(flops/gpuTime.Seconds()/1e9, "gpu-GFLOP/s")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDispatchOverhead times a sequence of 100 tiny dispatches (a
+// 4-element ADD each) to estimate the per-dispatch cost.
+func BenchmarkDispatchOverhead(b *testing.B) {
+	d := openTest(b, DefaultOptions())
+	k, err := NewKernels(d, FP32, Tile{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close()
+	var bufs [3]*Buffer
+	for i := range bufs {
+		if bufs[i], err = d.NewBuffer(16); err != nil {
+			b.Fatal(err)
+		}
+		defer bufs[i].Close()
+		bufs[i].Write(0, make([]byte, 16))
+	}
+	s := d.NewSequence()
+	defer s.Close()
+	const ops = 100
+	for range ops {
+		if err := k.Binary(s, Add, graph.ActNone, []int{4}, []int{4}, bufs[0], bufs[1], bufs[2]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Run(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := s.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*ops), "µs/dispatch")
+}
