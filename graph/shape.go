@@ -694,10 +694,6 @@ func shapeArgMinMax(s *Subgraph, op *Op) ([][]int32, error) {
 // reshapeTarget resolves a new shape with at most one -1 against n input
 // elements, as TFLite's reshape kernel does.
 func reshapeTarget(newShape []int64, n int) ([]int32, error) {
-	// Legacy converters write [0] to mean a scalar.
-	if len(newShape) == 1 && newShape[0] == 0 {
-		newShape = nil
-	}
 	stretch := -1
 	prod := int64(1)
 	for i, d := range newShape {
@@ -763,6 +759,10 @@ func shapeReshape(s *Subgraph, op *Op) ([][]int32, error) {
 	v := make([]int64, len(o.NewShape))
 	for i, d := range o.NewShape {
 		v[i] = int64(d)
+	}
+	// Legacy converters write new_shape [0] to mean a scalar.
+	if len(v) == 1 && v[0] == 0 {
+		v = nil
 	}
 	return oneErr(reshapeTarget(v, n))
 }
