@@ -5,9 +5,11 @@
 // (@tensorflow/tfjs-tflite 0.0.1-alpha.10). Set it up with `npm ci` in
 // tools/oracle.
 //
-// LiteRT.js exchanges FLOAT32, INT32 and UINT8 tensors only; tfjs-tflite
-// also INT8, INT16, BOOL and others, but not custom ops such as the selfie
-// models' Convolution2DTransposeBias.
+// Both exchange tensors of any fixed-size element type (FLOAT32, FLOAT16,
+// INT8, UINT8, INT16, INT32, INT64, BOOL, ...): the runner drives
+// LiteRT.js through its Wasm bindings, because LiteRT.js's Tensor class
+// only takes float32, int32 and uint8. tfjs-tflite lacks custom ops such
+// as the selfie models' Convolution2DTransposeBias.
 //
 // Run starts one Node process per call; RunBatch runs many jobs in one
 // process, which is what a test with many cases should use.
@@ -318,7 +320,7 @@ func readResult(dir string) (*Result, error) {
 var dtypes = map[string]graph.DType{
 	"float32": graph.Float32, "float16": graph.Float16, "float64": graph.Float64,
 	"int8": graph.Int8, "uint8": graph.Uint8, "bool": graph.Bool,
-	"int16": graph.Int16, "int32": graph.Int32, "uint32": graph.Uint32,
+	"int16": graph.Int16, "uint16": graph.Uint16, "int32": graph.Int32, "uint32": graph.Uint32,
 	"int64": graph.Int64,
 }
 

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fp16tool/fp16tool/graph"
@@ -75,12 +76,30 @@ func fixtureRuns(t *testing.T, opt Options, fixtures []string) (map[string]*Resu
 	return out, inputs
 }
 
+// liteRTFixtures runs every fixture in LiteRT.js once for all the tests
+// that need the results.
+var liteRTFixtures = struct {
+	sync.Mutex
+	res    map[string]*Result
+	inputs map[string][]tensorio.Tensor
+}{}
+
+func liteRTRuns(t *testing.T) (map[string]*Result, map[string][]tensorio.Tensor) {
+	t.Helper()
+	Require(t)
+	testenv.Models(t)
+	liteRTFixtures.Lock()
+	defer liteRTFixtures.Unlock()
+	if liteRTFixtures.res == nil {
+		liteRTFixtures.res, liteRTFixtures.inputs = fixtureRuns(t, Options{Runtime: LiteRT}, testenv.Fixtures)
+	}
+	return liteRTFixtures.res, liteRTFixtures.inputs
+}
+
 // TestFixturesLiteRT runs every fixture on a real photo in LiteRT.js and
 // checks that each gives finite outputs of the shapes it declares.
 func TestFixturesLiteRT(t *testing.T) {
-	Require(t)
-	testenv.Models(t)
-	res, _ := fixtureRuns(t, Options{Runtime: LiteRT}, testenv.Fixtures)
+	res, _ := liteRTRuns(t)
 	for _, f := range testenv.Fixtures {
 		r := res[f]
 		if len(r.Outputs) == 0 || len(r.Outputs) != len(r.OutputInfo) {
@@ -124,7 +143,7 @@ func TestTFJSAgreesWithLiteRT(t *testing.T) {
 			fixtures = append(fixtures, f)
 		}
 	}
-	lite, inputs := fixtureRuns(t, Options{Runtime: LiteRT}, fixtures)
+	lite, inputs := liteRTRuns(t)
 	var jobs []Job
 	for _, f := range fixtures {
 		jobs = append(jobs, Job{Model: testenv.Model(t, f), Inputs: inputs[f], Options: Options{Runtime: TFJS}})
@@ -284,7 +303,7 @@ func TestTimings(t *testing.T) {
 		t.Skip("set FP16TOOL_ORACLE_TIMINGS=1 to measure")
 	}
 	Require(t)
-	_, inputs := fixtureRuns(t, Options{}, testenv.Fixtures)
+	_, inputs := liteRTRuns(t)
 	opts := []Options{{Runtime: LiteRT, Threads: 1}, {Runtime: LiteRT, Threads: 2}, {Runtime: TFJS, Threads: 1}}
 	var jobs []Job
 	for _, o := range opts {

@@ -49,6 +49,7 @@ const NPY = {
   uint8: { descr: '|u1', array: Uint8Array },
   bool: { descr: '|b1', array: Uint8Array },
   int16: { descr: '<i2', array: Int16Array },
+  uint16: { descr: '<u2', array: Uint16Array },
   int32: { descr: '<i4', array: Int32Array },
   uint32: { descr: '<u4', array: Uint32Array },
   int64: { descr: '<i8', array: BigInt64Array },
@@ -160,53 +161,133 @@ function setConcurrency(n) {
   }
 }
 
-function litertDetails(list) {
-  return list.map((d) => ({ name: d.name, dtype: d.dtype, shape: Array.from(d.shape) }));
+// LiteRT element types (litert::ElementType) the runner exchanges, by
+// number, with the dtype names used in .npy files and result.json.
+const LITERT_TYPES = {
+  1: 'float32', 2: 'int32', 3: 'uint8', 4: 'int64', 6: 'bool', 7: 'int16',
+  9: 'int8', 10: 'float16', 11: 'float64', 16: 'uint32', 17: 'uint16',
+};
+const ELEMENT_TYPE_NAMES = {
+  0: 'NONE', 5: 'STRING', 8: 'COMPLEX64', 12: 'COMPLEX128', 13: 'UINT64',
+  14: 'RESOURCE', 15: 'VARIANT', 18: 'INT4', 19: 'BFLOAT16',
+};
+
+function vecToArray(v) {
+  const out = [];
+  try {
+    for (let i = 0; i < v.size(); i++) out.push(v.get(i));
+  } finally {
+    v.delete();
+  }
+  return out;
 }
 
+// tensorTypeInfo describes a litert::RankedTensorType (and deletes it).
+function tensorTypeInfo(name, tt) {
+  try {
+    const et = tt.elementType().value;
+    const dtype = LITERT_TYPES[et];
+    if (!dtype) throw new Error(`tensor ${name} has element type ${ELEMENT_TYPE_NAMES[et] ?? et}, which the runner cannot exchange`);
+    const layout = tt.layout();
+    const shape = vecToArray(layout.dimensions());
+    layout.delete();
+    return { name, dtype, shape, bytes: tt.bytes() };
+  } finally {
+    tt.delete();
+  }
+}
+
+// runLitert runs a job in LiteRT.js through its Wasm bindings
+// (loadModel, compileModel, TensorBuffer) rather than its Tensor class,
+// whose JS side only accepts float32, int32 and uint8: the runtime itself
+// takes any fixed-size element type, so int8, int16, float16, bool, ...
+// inputs and outputs work too.
 async function runLitert(job, inputs) {
   const { lib, build } = await loadLitert(job.threads);
+  const liteRt = lib.getGlobalLiteRt();
+  const wasm = liteRt.liteRtWasm;
+  const env = liteRt.getDefaultEnvironment();
   const t0 = performance.now();
-  const bytes = new Uint8Array(fs.readFileSync(job.model));
-  let model;
+  const bytes = fs.readFileSync(job.model);
+  const modelPtr = wasm._malloc(bytes.length);
+  const toDelete = [];
   try {
-    model = await lib.loadAndCompile(bytes, {
-      accelerator: 'wasm',
-      cpuOptions: { numThreads: job.threads },
-    });
-  } catch (e) {
-    throw new Error(`LiteRT.js: ${e?.message ?? e}`);
-  }
-  const initMs = performance.now() - t0;
-  const res = {
-    build,
-    xnnpack: true, // LiteRT.js's 'wasm' accelerator is the XNNPACK CPU path; its API has no switch.
-    initMs,
-    inputs: litertDetails(model.getInputDetails()),
-    outputs: litertDetails(model.getOutputDetails()),
-    latenciesMs: [],
-  };
-  try {
+    wasm.HEAPU8.set(bytes, modelPtr);
+    let model, compiled;
+    try {
+      model = wasm.loadModel(env.liteRtEnvironment, modelPtr, bytes.length);
+      toDelete.push(model);
+      compiled = await wasm.compileModel(env.liteRtEnvironment, model, {
+        environment: env,
+        accelerator: 'wasm',
+        cpuOptions: { numThreads: job.threads },
+        gpuOptions: {},
+        webNNOptions: {},
+      });
+      toDelete.push(compiled);
+    } catch (e) {
+      throw new Error(`LiteRT.js: ${e?.message ?? e}`);
+    }
+    const initMs = performance.now() - t0;
+    const sig = model.getSignature(0);
+    toDelete.push(sig);
+    const inNames = vecToArray(sig.inputNames());
+    const outNames = vecToArray(sig.outputNames());
+    const ins = inNames.map((n, i) => tensorTypeInfo(n, model.getInputTensorType(0, i)));
+    const outs = outNames.map((n, i) => tensorTypeInfo(n, model.getOutputTensorType(0, i)));
+    const res = {
+      build,
+      xnnpack: true, // LiteRT.js's 'wasm' accelerator is the XNNPACK CPU path; its API has no switch.
+      initMs,
+      inputs: ins.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
+      outputs: outs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
+      latenciesMs: [],
+    };
     if (!inputs) return res;
     checkInputs(job, res.inputs, inputs);
-    const tensors = inputs.map((x, i) => new lib.Tensor(x.data, res.inputs[i].shape));
-    let outs = [];
+    const buffers = inputs.map((x, i) => {
+      const tt = model.getInputTensorType(0, i);
+      let buf;
+      try {
+        buf = wasm.LiteRtTensorBuffer.createManaged(env.liteRtEnvironment, wasm.LiteRtTensorBufferType.HOST_MEMORY, tt, ins[i].bytes);
+      } finally {
+        tt.delete();
+      }
+      toDelete.push(buf);
+      const ptr = buf.lock(wasm.LiteRtTensorBufferLockMode.WRITE);
+      try {
+        wasm.HEAPU8.set(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength), ptr);
+      } finally {
+        buf.unlock();
+      }
+      return buf;
+    });
+    let outBufs = [];
     try {
       for (let r = 0; r < job.warmup + job.runs; r++) {
-        for (const o of outs) o.delete();
+        for (const b of outBufs) b.delete();
+        outBufs = [];
         const s = performance.now();
-        outs = await model.run(tensors);
+        outBufs = await compiled.run(0, buffers);
         const ms = performance.now() - s;
         if (r >= job.warmup) res.latenciesMs.push(ms);
       }
-      res.data = outs.map((o) => o.toTypedArray().slice());
+      res.data = outBufs.map((b, k) => {
+        const ptr = b.lock(wasm.LiteRtTensorBufferLockMode.READ);
+        try {
+          const copy = wasm.HEAPU8.slice(ptr, ptr + outs[k].bytes);
+          return new NPY[outs[k].dtype].array(copy.buffer);
+        } finally {
+          b.unlock();
+        }
+      });
     } finally {
-      for (const o of outs) o.delete();
-      for (const t of tensors) t.delete();
+      for (const b of outBufs) b.delete();
     }
     return res;
   } finally {
-    model.delete();
+    for (const o of toDelete.reverse()) o.delete();
+    wasm._free(modelPtr);
   }
 }
 
