@@ -57,6 +57,10 @@ func instance() (vk.Instance, error) {
 			instErr = noVulkan("loading instance functions: %v", err)
 			return
 		}
+		if !initSubmit(in) {
+			instErr = noVulkan("the Vulkan loader lacks vkQueueSubmit, vkWaitForFences or vkResetFences")
+			return
+		}
 		inst = in
 	})
 	return inst, instErr
@@ -361,17 +365,8 @@ func (d *Device) Close() error {
 
 // submit runs a recorded command buffer and waits for it.
 func (d *Device) submit(cb vk.CommandBuffer) error {
-	if r := vk.QueueSubmit(d.queue, 1, []vk.SubmitInfo{{
-		SType:              vk.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vk.CommandBuffer{cb},
-	}}, d.fence); r != vk.Success {
-		return fmt.Errorf("gpu: vkQueueSubmit: %w", vk.Error(r))
-	}
-	r := vk.WaitForFences(d.dev, 1, []vk.Fence{d.fence}, vk.True, ^uint64(0))
-	vk.ResetFences(d.dev, 1, []vk.Fence{d.fence})
-	if r != vk.Success {
-		return fmt.Errorf("gpu: vkWaitForFences: %w", vk.Error(r))
+	if r := submitWait(d.dev, d.queue, cb, d.fence); r != vk.Success {
+		return fmt.Errorf("gpu: submitting to %s: %w", d.info.Name, vk.Error(r))
 	}
 	return nil
 }

@@ -142,6 +142,43 @@ static void* fpFeatureChain(int has, fpBool shaderInt16, fpBool sb16, fpBool f16
 	return f2;
 }
 
+// Submission and waiting without vulkan-go's per-call conversions, so that
+// running a recorded sequence allocates nothing.
+typedef struct {
+	int32_t sType; const void* pNext;
+	uint32_t waitSemaphoreCount; const void* pWaitSemaphores; const void* pWaitDstStageMask;
+	uint32_t commandBufferCount; const void* pCommandBuffers;
+	uint32_t signalSemaphoreCount; const void* pSignalSemaphores;
+} fpSubmitInfo;
+typedef int32_t (*fpQueueSubmitFn)(void* queue, uint32_t n, const fpSubmitInfo* s, uint64_t fence);
+typedef int32_t (*fpWaitForFencesFn)(void* dev, uint32_t n, const uint64_t* fences, uint32_t all, uint64_t timeout);
+typedef int32_t (*fpResetFencesFn)(void* dev, uint32_t n, const uint64_t* fences);
+static fpQueueSubmitFn fpQueueSubmit;
+static fpWaitForFencesFn fpWaitForFences;
+static fpResetFencesFn fpResetFences;
+
+static int fpInitSubmit(void* instance) {
+	fpQueueSubmit = (fpQueueSubmitFn)fpGetProc(instance, "vkQueueSubmit");
+	fpWaitForFences = (fpWaitForFencesFn)fpGetProc(instance, "vkWaitForFences");
+	fpResetFences = (fpResetFencesFn)fpGetProc(instance, "vkResetFences");
+	return fpQueueSubmit && fpWaitForFences && fpResetFences ? 0 : -1;
+}
+
+// fpSubmitWait submits one command buffer, waits for the fence and resets
+// it; it returns the first failing VkResult, or 0.
+static int32_t fpSubmitWait(void* dev, void* queue, void* cb, uint64_t fence) {
+	fpSubmitInfo si;
+	memset(&si, 0, sizeof si);
+	si.sType = 4; // VK_STRUCTURE_TYPE_SUBMIT_INFO
+	si.commandBufferCount = 1;
+	si.pCommandBuffers = &cb;
+	int32_t r = fpQueueSubmit(queue, 1, &si, fence);
+	if (r != 0) return r;
+	r = fpWaitForFences(dev, 1, &fence, 1, UINT64_MAX);
+	int32_t r2 = fpResetFences(dev, 1, &fence);
+	return r != 0 ? r : r2;
+}
+
 static void fpFreeChain(void* p) {
 	fpFeatures2* f2 = p;
 	fpBase* b = f2->pNext;
@@ -243,6 +280,15 @@ func featureChain(has int, shaderInt16, sb16, f16, i8, sb8 bool) unsafe.Pointer 
 }
 
 func freeChain(p unsafe.Pointer) { C.fpFreeChain(p) }
+
+func initSubmit(inst vk.Instance) bool { return C.fpInitSubmit(unsafe.Pointer(inst)) == 0 }
+
+// submitWait submits cb, waits for fence and resets it, with no Go
+// allocation.
+func submitWait(dev vk.Device, q vk.Queue, cb vk.CommandBuffer, fence vk.Fence) vk.Result {
+	return vk.Result(C.fpSubmitWait(unsafe.Pointer(dev), unsafe.Pointer(q), unsafe.Pointer(cb),
+		*(*C.uint64_t)(unsafe.Pointer(&fence))))
+}
 
 // cBytes copies b into C memory (for pointers vulkan-go stores inside the
 // C structures it builds); free with cFree.

@@ -142,3 +142,26 @@ func TestErrors(t *testing.T) {
 		t.Error("closing a device with open buffers succeeded")
 	}
 }
+
+// TestRunAllocs checks that running a recorded sequence allocates no Go
+// memory (the "no allocation per inference").
+func TestRunAllocs(t *testing.T) {
+	d := openTest(t, DefaultOptions())
+	k, err := NewKernels(d, FP32, Tile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	a := upload(t, d, FP32, make([]float32, 64))
+	s := d.NewSequence()
+	t.Cleanup(func() { s.Close() })
+	if err := k.Binary(s, Add, graph.ActNone, []int{64}, []int{64}, a, a, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { s.Run() }); n != 0 {
+		t.Errorf("Sequence.Run allocates %v times", n)
+	}
+}
