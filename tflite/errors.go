@@ -17,6 +17,7 @@ var ErrMalformed = errors.New("malformed model")
 type formatError struct {
 	file string // file name, or "" while the error travels up
 	msg  string
+	loc  bool // msg starts with a location ("op 3 (ADD): ...")
 }
 
 func (e *formatError) Error() string {
@@ -37,7 +38,7 @@ func malformedf(format string, args ...any) error {
 func named(file string, err error) error {
 	var fe *formatError
 	if errors.As(err, &fe) {
-		return &formatError{file: file, msg: fe.msg}
+		return &formatError{file: file, msg: fe.msg, loc: fe.loc}
 	}
 	return fmt.Errorf("tflite: %s: %w", file, err)
 }
@@ -46,7 +47,11 @@ func named(file string, err error) error {
 func prefixed(where string, err error) error {
 	var fe *formatError
 	if errors.As(err, &fe) {
-		return &formatError{file: fe.file, msg: where + ": " + fe.msg}
+		sep := ": "
+		if fe.loc {
+			sep = ", "
+		}
+		return &formatError{file: fe.file, msg: where + sep + fe.msg, loc: true}
 	}
 	return fmt.Errorf("%s: %w", where, err)
 }

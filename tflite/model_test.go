@@ -83,7 +83,7 @@ func testModel() *graph.Model {
 	}
 	x := add(&graph.Tensor{Name: "x", Type: graph.Float32, Shape: []int32{1, 4}, ShapeSignature: []int32{-1, 4}, HasRank: true})
 	w := add(&graph.Tensor{Name: "w", Type: graph.Float32, Shape: []int32{2, 2}, Data: shared,
-		Quant: &graph.Quantization{Scale: []float32{0.5, 0.25}, ZeroPoint: []int64{0, 0}, QuantizedDimension: 0}})
+		Quant: &graph.Quantization{Scale: []float32{0.5, 0.25}, ZeroPoint: []int64{0, 0}, QuantizedDimension: 1}})
 	w2 := add(&graph.Tensor{Name: "w_alias", Type: graph.Float32, Shape: []int32{4}, Data: shared})
 	q := add(&graph.Tensor{Name: "q", Type: graph.Int8, Shape: []int32{3}, Data: []byte{1, 2, 3},
 		Quant: &graph.Quantization{Min: []float32{-1}, Max: []float32{1}, Scale: []float32{0.0078125}, ZeroPoint: []int64{-1}}})

@@ -58,6 +58,9 @@ type structVerifier struct {
 	buf    []byte
 	budget int64 // work left: bytes of vectors and tables Load may copy
 	path   []pathElem
+	// visit, when set (tests), sees the position of every table, vector
+	// and string checked.
+	visit func(pos uint64)
 }
 
 type pathElem struct {
@@ -102,8 +105,12 @@ func (v *structVerifier) charge(n uint64) error {
 }
 
 // verifyStructure checks the whole flatbuffer in buf.
-func verifyStructure(buf []byte) error {
-	v := &structVerifier{buf: buf, budget: 4*int64(len(buf)) + 1<<16}
+func verifyStructure(buf []byte) error { return verifyStructureVisit(buf, nil) }
+
+// verifyStructureVisit is verifyStructure calling visit (when not nil)
+// with the position of every table, vector and string it checks.
+func verifyStructureVisit(buf []byte, visit func(pos uint64)) error {
+	v := &structVerifier{buf: buf, budget: 4*int64(len(buf)) + 1<<16, visit: visit}
 	n := uint64(len(buf))
 	if n < 8 {
 		return malformedf("file is %d bytes, too short for a flatbuffer header", n)
@@ -118,6 +125,9 @@ func verifyStructure(buf []byte) error {
 // table checks the table at absolute position pos and all it references.
 func (v *structVerifier) table(pos uint64, id tableID, depth int) error {
 	td := &schemaTables[id]
+	if v.visit != nil {
+		v.visit(pos)
+	}
 	if depth > maxDepth {
 		return v.errf("%s: tables nested deeper than %d", td.name, maxDepth)
 	}
@@ -258,6 +268,9 @@ func (v *structVerifier) offset(p uint64) (uint64, error) {
 // (byte vectors that Load aliases do not).
 func (v *structVerifier) vector(p, elem uint64, charge bool) (uint64, error) {
 	n := uint64(len(v.buf))
+	if v.visit != nil {
+		v.visit(p)
+	}
 	if p%4 != 0 || p+4 > n {
 		return 0, v.errf("vector at offset %d is out of bounds or misaligned", p)
 	}
