@@ -204,6 +204,7 @@ type compiler struct {
 	opt     engine.Options
 	sg      *graph.Subgraph
 	tensors []*tensor
+	pool    *pool
 }
 
 func shapeInts(s []int32) []int {
@@ -224,7 +225,18 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %s: %w", name, err)
 	}
-	c := &compiler{opt: opt, sg: sg, tensors: make([]*tensor, len(sg.Tensors))}
+	// Check every recorded shape against the op registry's inference, and
+	// fill in the ones not recorded (this sets Shape on such tensors of m).
+	if err := graph.InferShapes(sg); err != nil {
+		return nil, fmt.Errorf("cpu: %s: %w", name, err)
+	}
+	c := &compiler{opt: opt, sg: sg, tensors: make([]*tensor, len(sg.Tensors)), pool: newPool(opt.NumThreads())}
+	ok := false
+	defer func() {
+		if !ok {
+			c.pool.close()
+		}
+	}()
 	for i, gt := range sg.Tensors {
 		t := &tensor{idx: i, name: gt.Name, dtype: gt.Type, shape: shapeInts(gt.Shape), src: gt}
 		t.n = graph.NumElements(gt.Shape)
@@ -267,6 +279,13 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 			return nil, &UnsupportedOpError{Model: name, Index: oi, Op: op.Name()}
 		}
 		x := &opCtx{c: c, op: op, index: oi}
+		if op.Code != graph.OpDensify {
+			for _, ti := range op.Inputs {
+				if ti >= 0 && ti < len(sg.Tensors) && sg.Tensors[ti].Sparsity != nil {
+					return nil, x.errorf("input %v is sparse; only DENSIFY may read a sparse tensor", c.tensors[ti])
+				}
+			}
+		}
 		allConst := true
 		for _, ti := range op.Inputs {
 			if ti < 0 {
@@ -376,7 +395,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		t.b = arena[t.def : t.def+n : t.def+n] // t.def holds the offset after planArena
 	}
 	// Pass 4: prepare the run-time ops on their arena windows.
-	p := &Program{arena: arena, opt: opt}
+	p := &Program{arena: arena, opt: opt, pool: c.pool}
 	for _, r := range runtime {
 		k, err := r.prepare(r.x)
 		if err != nil {
@@ -396,6 +415,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 			p.prof[i] = engine.OpProfile{Index: s.index, Op: s.name}
 		}
 	}
+	ok = true
 	return p, nil
 }
 
@@ -457,6 +477,7 @@ type Program struct {
 	steps           []step
 	inputs, outputs []*tensor
 	prof            []engine.OpProfile
+	pool            *pool
 }
 
 func infos(ts []*tensor) []engine.TensorInfo {
@@ -509,6 +530,9 @@ func (p *Program) Profile() []engine.OpProfile { return p.prof }
 
 // Close releases the arena.
 func (p *Program) Close() error {
+	if p.pool != nil {
+		p.pool.close()
+	}
 	p.arena = nil
 	p.steps = nil
 	return nil

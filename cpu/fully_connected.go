@@ -52,6 +52,12 @@ func prepareFullyConnected(x *opCtx) (kernel, error) {
 }
 
 func (c *compiler) fcKernel(g *fcGeom, in, w, bias, out *tensor) kernel {
+	if !c.opt.Reference && w.konst && (bias == nil || bias.konst) {
+		// A 1x1 convolution over g.batch pixels.
+		cg := &convGeom{batch: 1, inH: 1, inW: g.batch, inC: g.in, outH: 1, outW: g.batch, outC: g.out,
+			kH: 1, kW: 1, kC: g.in, strideH: 1, strideW: 1, dilH: 1, dilW: 1, groups: 1, filtersPerGroup: g.out, lo: g.lo, hi: g.hi}
+		return c.convKernel(cg, in, w, bias, out)
+	}
 	return func() error {
 		var b []float32
 		if bias != nil {

@@ -1,0 +1,171 @@
+package cpu
+
+// The optimized convolution: im2col-free, as a sum over the filter taps of
+// GEMMs between the (zero-padded) input pixels and the weights, packed at
+// compile time into panels of 16 output channels, computed in 4-pixel by
+// 16-channel tiles by the microkernels and split across the pool's
+// goroutines. Fully connected layers run through it as 1x1 convolutions.
+
+type convFast struct {
+	g      *convGeom
+	panels int
+	taps   []int     // offset of each filter tap in the padded input, in floats
+	packed []float32 // [panel][tap][kC][16]
+	bias   []float32 // [panel][16]
+	base   []int     // offset of each output pixel's window in the padded input
+	m      int       // output pixels
+	// The zero-padded copy of the input, when the convolution pads.
+	padded     []float32
+	pH, pW     int
+	padT, padL int
+}
+
+// newConvFast packs constant weights w ([outC][kH][kW][kC]) and bias.
+func newConvFast(g *convGeom, w, bias []float32) *convFast {
+	f := &convFast{g: g, panels: (g.outC + 15) / 16, m: g.batch * g.outH * g.outW}
+	f.pH = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
+	f.pW = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
+	f.padT, f.padL = g.padH, g.padW
+	if f.pH != g.inH || f.pW != g.inW || g.padH != 0 || g.padW != 0 {
+		f.padded = make([]float32, g.batch*f.pH*f.pW*g.inC)
+	} else {
+		f.pH, f.pW = g.inH, g.inW
+	}
+	for ky := 0; ky < g.kH; ky++ {
+		for kx := 0; kx < g.kW; kx++ {
+			f.taps = append(f.taps, (ky*g.dilH*f.pW+kx*g.dilW)*g.inC)
+		}
+	}
+	nt := len(f.taps)
+	f.packed = make([]float32, f.panels*nt*g.kC*16)
+	for oc := 0; oc < g.outC; oc++ {
+		p, j := oc/16, oc%16
+		for t := 0; t < nt; t++ {
+			ky, kx := t/g.kW, t%g.kW
+			for ic := 0; ic < g.kC; ic++ {
+				f.packed[((p*nt+t)*g.kC+ic)*16+j] = w[((oc*g.kH+ky)*g.kW+kx)*g.kC+ic]
+			}
+		}
+	}
+	f.bias = make([]float32, f.panels*16)
+	if bias != nil {
+		copy(f.bias, bias)
+	}
+	f.base = make([]int, f.m)
+	i := 0
+	for n := 0; n < g.batch; n++ {
+		for oy := 0; oy < g.outH; oy++ {
+			for ox := 0; ox < g.outW; ox++ {
+				f.base[i] = ((n*f.pH+oy*g.strideH)*f.pW + ox*g.strideW) * g.inC
+				i++
+			}
+		}
+	}
+	return f
+}
+
+// pad copies the input into the interior of the padded buffer (its border
+// stays zero).
+func (f *convFast) pad(in []float32) []float32 {
+	if f.padded == nil {
+		return in
+	}
+	g := f.g
+	row := g.inW * g.inC
+	for n := 0; n < g.batch; n++ {
+		for y := 0; y < g.inH; y++ {
+			src := (n*g.inH + y) * row
+			dst := ((n*f.pH+y+f.padT)*f.pW + f.padL) * g.inC
+			copy(f.padded[dst:dst+row], in[src:src+row])
+		}
+	}
+	return f.padded
+}
+
+// items is the number of work items: 4-pixel tiles times panels.
+func (f *convFast) items() int { return (f.m + 3) / 4 * f.panels }
+
+// compute runs work items [lo, hi) on the padded input src.
+func (f *convFast) compute(src, out []float32, lo, hi int) {
+	g := f.g
+	nt := len(f.taps)
+	k := g.kC
+	var acc [64]float32
+	for w := lo; w < hi; w++ {
+		tile, p := w/f.panels, w%f.panels
+		p0 := tile * 4
+		rows := min(4, f.m-p0)
+		b16 := f.bias[p*16 : p*16+16]
+		for r := 0; r < rows; r++ {
+			copy(acc[16*r:16*r+16], b16)
+		}
+		pk := f.packed[p*nt*k*16:]
+		if rows == 4 {
+			b0, b1, b2, b3 := f.base[p0], f.base[p0+1], f.base[p0+2], f.base[p0+3]
+			for t, off := range f.taps {
+				tile4x16(k, &src[b0+off], &src[b1+off], &src[b2+off], &src[b3+off], &pk[t*k*16], &acc[0])
+			}
+		} else {
+			for r := 0; r < rows; r++ {
+				b := f.base[p0+r]
+				for t, off := range f.taps {
+					tile1x16(k, &src[b+off], &pk[t*k*16], &acc[16*r])
+				}
+			}
+		}
+		n := min(16, g.outC-p*16)
+		for r := 0; r < rows; r++ {
+			o := out[(p0+r)*g.outC+p*16:]
+			a := acc[16*r : 16*r+n]
+			for j, v := range a {
+				o[j] = clamp(v, g.lo, g.hi)
+			}
+		}
+	}
+}
+
+// depthwiseFast is the optimized depthwise convolution (multiplier 1):
+// every output pixel accumulates the valid taps' input rows times the
+// weight rows with the axpy microkernel.
+type depthwiseFast struct {
+	g    *dwGeom
+	w    []float32
+	bias []float32
+}
+
+// rows computes output rows [lo, hi) (over batch*outH).
+func (d *depthwiseFast) rows(in, out []float32, lo, hi int) {
+	g := d.g
+	c := g.outC
+	for row := lo; row < hi; row++ {
+		n, oy := row/g.outH, row%g.outH
+		iy0 := oy*g.strideH - g.padH
+		for ox := 0; ox < g.outW; ox++ {
+			ix0 := ox*g.strideW - g.padW
+			o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
+			if d.bias != nil {
+				copy(o, d.bias)
+			} else {
+				clear(o)
+			}
+			for ky := 0; ky < g.kH; ky++ {
+				iy := iy0 + ky*g.dilH
+				if iy < 0 || iy >= g.inH {
+					continue
+				}
+				for kx := 0; kx < g.kW; kx++ {
+					ix := ix0 + kx*g.dilW
+					if ix < 0 || ix >= g.inW {
+						continue
+					}
+					axpy(c, &in[((n*g.inH+iy)*g.inW+ix)*c], &d.w[(ky*g.kW+kx)*c], &o[0])
+				}
+			}
+			if g.lo > -3e38 || g.hi < 3e38 {
+				for i, v := range o {
+					o[i] = clamp(v, g.lo, g.hi)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package cpu
+
+import "flag"
+
+var benchThreads = flag.Int("threads", 1, "threads for the benchmarks")

@@ -1,0 +1,97 @@
+package cpu
+
+import "unsafe"
+
+// The microkernels the optimized convolution and fully connected paths are
+// built on. Each has a pure-Go version (below, the specification and the
+// fallback) and, on amd64 without the purego tag, an AVX2+FMA version
+// chosen at run time (microkernels_amd64.go).
+//
+//   tile4x16(k, a0..a3, b, c): for r in 0..3, j in 0..15:
+//       c[16r+j] += sum_{i<k} a_r[i] * b[16i+j]
+//   tile1x16(k, a, b, c): the same for one row.
+//   axpy(n, x, w, y): y[i] += x[i] * w[i] for i < n.
+
+// at returns p advanced by i float32s.
+func at(p *float32, i int) *float32 {
+	return (*float32)(unsafe.Add(unsafe.Pointer(p), uintptr(i)*4))
+}
+
+func tile4x16Go(k int, a0, a1, a2, a3, b, c *float32) {
+	cs := unsafe.Slice(c, 64)
+	as := [4][]float32{unsafe.Slice(a0, k), unsafe.Slice(a1, k), unsafe.Slice(a2, k), unsafe.Slice(a3, k)}
+	bs := unsafe.Slice(b, 16*k)
+	for r := 0; r < 4; r++ {
+		var acc [16]float32
+		copy(acc[:], cs[16*r:16*r+16])
+		a := as[r]
+		for i := 0; i < k; i++ {
+			av := a[i]
+			bv := bs[16*i : 16*i+16 : 16*i+16]
+			for j := range acc {
+				acc[j] += av * bv[j]
+			}
+		}
+		copy(cs[16*r:16*r+16], acc[:])
+	}
+}
+
+func tile1x16Go(k int, a, b, c *float32) {
+	cs := unsafe.Slice(c, 16)
+	as := unsafe.Slice(a, k)
+	bs := unsafe.Slice(b, 16*k)
+	var acc [16]float32
+	copy(acc[:], cs)
+	for i := 0; i < k; i++ {
+		av := as[i]
+		bv := bs[16*i : 16*i+16 : 16*i+16]
+		for j := range acc {
+			acc[j] += av * bv[j]
+		}
+	}
+	copy(cs, acc[:])
+}
+
+func axpyGo(n int, x, w, y *float32) {
+	xs, ws, ys := unsafe.Slice(x, n), unsafe.Slice(w, n), unsafe.Slice(y, n)
+	for i := range ys {
+		ys[i] += xs[i] * ws[i]
+	}
+}
+
+// The dispatchers: the AVX2+FMA versions when the CPU has them (see
+// microkernels_amd64.go), else the Go ones. Direct calls, so that
+// pointers to stack arrays do not escape.
+
+func tile4x16(k int, a0, a1, a2, a3, b, c *float32) {
+	if useAsm {
+		tile4x16Asm(k, a0, a1, a2, a3, b, c)
+		return
+	}
+	tile4x16Go(k, a0, a1, a2, a3, b, c)
+}
+
+func tile1x16(k int, a, b, c *float32) {
+	if useAsm {
+		tile1x16Asm(k, a, b, c)
+		return
+	}
+	tile1x16Go(k, a, b, c)
+}
+
+func axpy(n int, x, w, y *float32) {
+	if useAsm {
+		axpyAsm(n, x, w, y)
+		return
+	}
+	axpyGo(n, x, w, y)
+}
+
+// KernelISA returns the instruction set of the microkernels in use
+// ("avx2+fma" or "go").
+func KernelISA() string {
+	if useAsm {
+		return asmISA
+	}
+	return "go"
+}

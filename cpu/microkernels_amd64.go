@@ -1,0 +1,19 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// useAsm selects the AVX2+FMA microkernels.
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+const asmISA = "avx2+fma"
+
+//go:noescape
+func tile4x16Asm(k int, a0, a1, a2, a3, b, c *float32)
+
+//go:noescape
+func tile1x16Asm(k int, a, b, c *float32)
+
+//go:noescape
+func axpyAsm(n int, x, w, y *float32)

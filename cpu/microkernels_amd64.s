@@ -1,0 +1,123 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func tile4x16Asm(k int, a0, a1, a2, a3, b, c *float32)
+TEXT ·tile4x16Asm(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a0+8(FP), R8
+	MOVQ a1+16(FP), R9
+	MOVQ a2+24(FP), R10
+	MOVQ a3+32(FP), R11
+	MOVQ b+40(FP), SI
+	MOVQ c+48(FP), DI
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	TESTQ CX, CX
+	JEQ   done4
+
+loop4:
+	VMOVUPS      0(SI), Y8
+	VMOVUPS      32(SI), Y9
+	VBROADCASTSS (R8), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R9), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (R10), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (R11), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         $64, SI
+	ADDQ         $4, R8
+	ADDQ         $4, R9
+	ADDQ         $4, R10
+	ADDQ         $4, R11
+	DECQ         CX
+	JNZ          loop4
+
+done4:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func tile1x16Asm(k int, a, b, c *float32)
+TEXT ·tile1x16Asm(SB), NOSPLIT, $0-32
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), R8
+	MOVQ b+16(FP), SI
+	MOVQ c+24(FP), DI
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	TESTQ CX, CX
+	JEQ   done1
+
+loop1:
+	VBROADCASTSS (R8), Y10
+	VFMADD231PS  0(SI), Y10, Y0
+	VFMADD231PS  32(SI), Y10, Y1
+	ADDQ         $64, SI
+	ADDQ         $4, R8
+	DECQ         CX
+	JNZ          loop1
+
+done1:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func axpyAsm(n int, x, w, y *float32)
+TEXT ·axpyAsm(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ y+24(FP), DI
+
+loop8:
+	CMPQ        CX, $8
+	JLT         tail
+	VMOVUPS     (SI), Y0
+	VMOVUPS     (DI), Y1
+	VFMADD231PS (DX), Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         loop8
+
+tail:
+	TESTQ CX, CX
+	JEQ   doneA
+
+loop1a:
+	VMOVSS      (SI), X0
+	VMOVSS      (DI), X1
+	VFMADD231SS (DX), X0, X1
+	VMOVSS      X1, (DI)
+	ADDQ        $4, SI
+	ADDQ        $4, DX
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         loop1a
+
+doneA:
+	VZEROUPPER
+	RET

@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package cpu
+
+// Without assembly the Go microkernels run.
+const useAsm = false
+
+const asmISA = "go"
+
+func tile4x16Asm(k int, a0, a1, a2, a3, b, c *float32) { tile4x16Go(k, a0, a1, a2, a3, b, c) }
+func tile1x16Asm(k int, a, b, c *float32)              { tile1x16Go(k, a, b, c) }
+func axpyAsm(n int, x, w, y *float32)                  { axpyGo(n, x, w, y) }
