@@ -1,0 +1,138 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = r.Float32()*2 - 1
+	}
+	return v
+}
+
+func maxRelDiff(t *testing.T, got, want []float32) float64 {
+	t.Helper()
+	var d, a float64
+	for i := range want {
+		d = max(d, math.Abs(float64(got[i])-float64(want[i])))
+		a = max(a, math.Abs(float64(want[i])))
+	}
+	return d / max(a, 1)
+}
+
+// TestConvFastMatchesReference compares the optimized convolution (and so
+// the microkernels in use, see KernelISA) with the reference on random
+// geometries: odd sizes, both paddings, strides, dilations, channel counts
+// around the 16-wide panels, pixel counts around the 4-pixel tiles.
+func TestConvFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pl := newPool(3)
+	defer pl.close()
+	t.Logf("microkernels: %s", KernelISA())
+	for i := 0; i < 200; i++ {
+		g := &convGeom{
+			batch: 1 + r.IntN(2), inH: 1 + r.IntN(12), inW: 1 + r.IntN(12), inC: 1 + r.IntN(40),
+			outC: 1 + r.IntN(40), kH: 1 + r.IntN(4), kW: 1 + r.IntN(4),
+			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), dilH: 1 + r.IntN(2), dilW: 1 + r.IntN(2),
+			groups: 1,
+		}
+		g.kC = g.inC
+		g.filtersPerGroup = g.outC
+		p := graph.Padding(r.IntN(2))
+		g.outH, g.padH = window(p, g.inH, g.kH, g.strideH, g.dilH)
+		g.outW, g.padW = window(p, g.inW, g.kW, g.strideW, g.dilW)
+		if g.outH <= 0 || g.outW <= 0 {
+			continue
+		}
+		g.lo, g.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+		if r.IntN(2) == 0 {
+			g.lo, g.hi = 0, 6
+		}
+		in := randSlice(r, g.batch*g.inH*g.inW*g.inC)
+		w := randSlice(r, g.outC*g.kH*g.kW*g.kC)
+		var bias []float32
+		if r.IntN(3) > 0 {
+			bias = randSlice(r, g.outC)
+		}
+		n := g.batch * g.outH * g.outW * g.outC
+		want, got := make([]float32, n), make([]float32, n)
+		convRef(g, in, w, bias, want)
+		f := newConvFast(g, w, bias)
+		src := f.pad(in)
+		pl.run(f.items(), 1, func(lo, hi int) { f.compute(src, got, lo, hi) })
+		if d := maxRelDiff(t, got, want); d > 1e-5 {
+			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, d)
+		}
+	}
+}
+
+func TestDepthwiseFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pl := newPool(2)
+	defer pl.close()
+	for i := 0; i < 200; i++ {
+		c := 1 + r.IntN(40)
+		g := &dwGeom{mult: 1, convGeom: convGeom{
+			batch: 1 + r.IntN(2), inH: 1 + r.IntN(12), inW: 1 + r.IntN(12), inC: c, outC: c,
+			kH: 1 + r.IntN(5), kW: 1 + r.IntN(5), strideH: 1 + r.IntN(2), strideW: 1 + r.IntN(2),
+			dilH: 1 + r.IntN(2), dilW: 1 + r.IntN(2),
+		}}
+		p := graph.Padding(r.IntN(2))
+		g.outH, g.padH = window(p, g.inH, g.kH, g.strideH, g.dilH)
+		g.outW, g.padW = window(p, g.inW, g.kW, g.strideW, g.dilW)
+		if g.outH <= 0 || g.outW <= 0 {
+			continue
+		}
+		g.lo, g.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+		if r.IntN(2) == 0 {
+			g.lo, g.hi = -1, 1
+		}
+		in := randSlice(r, g.batch*g.inH*g.inW*c)
+		w := randSlice(r, g.kH*g.kW*c)
+		bias := randSlice(r, c)
+		n := g.batch * g.outH * g.outW * c
+		want, got := make([]float32, n), make([]float32, n)
+		depthwiseRef(g, in, w, bias, want)
+		d := &depthwiseFast{g: g, w: w, bias: bias}
+		pl.run(g.batch*g.outH, 1, func(lo, hi int) { d.rows(in, got, lo, hi) })
+		if diff := maxRelDiff(t, got, want); diff > 1e-5 {
+			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, diff)
+		}
+	}
+}
+
+// TestMicrokernelsMatchGo checks the microkernels in use against the Go
+// versions on odd lengths.
+func TestMicrokernelsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{0, 1, 2, 3, 7, 8, 9, 16, 33, 100} {
+		a := randSlice(r, 4*k+2)
+		b := randSlice(r, 16*k+1)
+		c0 := randSlice(r, 64)
+		c1 := append([]float32(nil), c0...)
+		tile4x16(k, &a[0], &a[k/4], &a[k/2], &a[k], &b[0], &c0[0])
+		tile4x16Go(k, &a[0], &a[k/4], &a[k/2], &a[k], &b[0], &c1[0])
+		if d := maxRelDiff(t, c0, c1); d > 1e-6 {
+			t.Errorf("tile4x16 k=%d: %.3g", k, d)
+		}
+		tile1x16(k, &a[1], &b[0], &c0[16])
+		tile1x16Go(k, &a[1], &b[0], &c1[16])
+		if d := maxRelDiff(t, c0, c1); d > 1e-6 {
+			t.Errorf("tile1x16 k=%d: %.3g", k, d)
+		}
+		x, w := randSlice(r, k+1), randSlice(r, k+1)
+		y0 := randSlice(r, k+1)
+		y1 := append([]float32(nil), y0...)
+		axpy(k, &x[0], &w[0], &y0[0])
+		axpyGo(k, &x[0], &w[0], &y1[0])
+		if d := maxRelDiff(t, y0, y1); d > 1e-6 {
+			t.Errorf("axpy n=%d: %.3g", k, d)
+		}
+	}
+}
