@@ -133,11 +133,36 @@ func checkOp(m *graph.Model, op *graph.Op, n int) error {
 	if err != nil {
 		return err
 	}
+	switch o := op.Options2.(type) {
+	case *schema.StableHLOCompositeOptionsT:
+		err = sub("decomposition subgraph", int64(o.DecompositionSubgraphIndex))
+	case *schema.StablehloWhileOptionsT:
+		if err = sub("cond subgraph", int64(o.CondSubgraphIndex)); err == nil {
+			err = sub("body subgraph", int64(o.BodySubgraphIndex))
+		}
+	case *schema.StablehloReduceOptionsT:
+		err = sub("body subgraph", int64(o.BodySubgraphIndex))
+	case *schema.StablehloReduceWindowOptionsT:
+		err = sub("body subgraph", int64(o.BodySubgraphIndex))
+	case *schema.StablehloSortOptionsT:
+		err = sub("comparator subgraph", int64(o.ComparatorSubgraphIndex))
+	case *schema.StablehloScatterOptionsT:
+		err = sub("update computation subgraph", int64(o.UpdateComputationSubgraphIndex))
+	case *schema.StablehloCustomCallOptionsT:
+		for _, c := range o.CalledComputations {
+			if err = sub("called computation", int64(c)); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
 	if op.Options != nil && !knownOptions(op.Options) {
 		return malformedf("options of unknown type %T", op.Options)
 	}
 	if op.Options2 != nil {
-		if _, ok := builtinOptions2TypeOf(op.Options2); !ok {
+		if _, ok := builtinOptions2TypeOf(op.Options2); !ok || isNilPointer(op.Options2) {
 			return malformedf("options2 of unknown type %T", op.Options2)
 		}
 	}
@@ -169,6 +194,11 @@ func checkTensor(t *graph.Tensor) error {
 		return malformedf("unknown type %d", int8(t.Type))
 	}
 	if q := t.Quant; q != nil {
+		if q.Details != nil {
+			if _, ok := quantizationDetailsTypeOf(q.Details); !ok || isNilPointer(q.Details) {
+				return malformedf("quantization details of unknown type %T", q.Details)
+			}
+		}
 		if len(q.ZeroPoint) != 0 && len(q.Scale) != 0 && len(q.ZeroPoint) != len(q.Scale) {
 			return malformedf("quantization has %d scales and %d zero points", len(q.Scale), len(q.ZeroPoint))
 		}
