@@ -86,6 +86,10 @@ func clip(b []byte) []byte {
 func (l *loader) model() (*graph.Model, error) {
 	root := schema.GetRootAsModel(l.data, 0)
 	m := &graph.Model{Version: root.Version(), Description: string(root.Description())}
+	if m.Version != SchemaVersion {
+		// The TFLite runtime refuses other versions too.
+		return nil, malformedf("schema version %d, want %d", m.Version, SchemaVersion)
+	}
 
 	var b schema.Buffer
 	l.buffers = make([][]byte, root.BuffersLength())

@@ -169,6 +169,7 @@ func corpus(t testing.TB) []corpusCase {
 	add("negative_offset", bad)
 
 	// Semantic errors, written with the generated Mutate accessors.
+	add("wrong_schema_version", mutate(valid, func(m *schema.Model) bool { return m.MutateVersion(4) }))
 	add("op_input_out_of_range", mutate(valid, func(m *schema.Model) bool { return op(m, 0, 0).MutateInputs(0, 4097) }))
 	add("op_input_below_minus_one", mutate(valid, func(m *schema.Model) bool { return op(m, 0, 1).MutateInputs(0, -2) }))
 	add("op_output_out_of_range", mutate(valid, func(m *schema.Model) bool { return op(m, 0, 2).MutateOutputs(0, 1000) }))

@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"fmt"
 	"unsafe"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -9,8 +10,9 @@ import (
 	"github.com/fp16tool/fp16tool/tflite/internal/schema"
 )
 
-// SchemaVersion is the schema version Save writes when the model's Version
-// is 0.
+// SchemaVersion is the only schema version Load accepts (as the TFLite
+// runtime does) and the one Save writes; Save also takes a model whose
+// Version is 0 as meaning this one.
 const SchemaVersion = 3
 
 // inlineLimit is the largest file Save writes as a single flatbuffer; above
@@ -29,6 +31,9 @@ var inlineLimit = int64(1<<31 - 1<<24)
 func Save(m *graph.Model) ([]byte, error) {
 	if m == nil {
 		return nil, &formatError{file: "save", msg: "nil model"}
+	}
+	if m.Version != 0 && m.Version != SchemaVersion {
+		return nil, &formatError{file: "save", msg: fmt.Sprintf("schema version %d, want %d (or 0 for the current one)", m.Version, SchemaVersion)}
 	}
 	if err := checkModel(m); err != nil {
 		return nil, named("save", err)
