@@ -6,43 +6,32 @@ import (
 	"github.com/fp16tool/fp16tool/graph"
 )
 
+type unaryOp int
+
+const (
+	unRelu unaryOp = iota
+	unRelu6
+	unReluN1To1
+	unLogistic
+	unTanh
+	unHardSwish
+	unLeakyRelu
+)
+
 func init() {
-	builtins[graph.OpRelu] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return max(v, 0) }, nil
-	})
-	builtins[graph.OpRelu6] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return clamp(v, 0, 6) }, nil
-	})
-	builtins[graph.OpReluN1To1] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return clamp(v, -1, 1) }, nil
-	})
-	builtins[graph.OpLogistic] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }, nil
-	})
-	builtins[graph.OpTanh] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return float32(math.Tanh(float64(v))) }, nil
-	})
-	builtins[graph.OpHardSwish] = prepareUnary(func(*opCtx) (func(float32) float32, error) {
-		return func(v float32) float32 { return v * clamp(v+3, 0, 6) / 6 }, nil
-	})
-	builtins[graph.OpLeakyRelu] = prepareUnary(func(x *opCtx) (func(float32) float32, error) {
-		o, err := opts[graph.LeakyReluOptions](x)
-		if err != nil {
-			return nil, err
-		}
-		alpha := o.Alpha
-		return func(v float32) float32 {
-			if v > 0 {
-				return v
-			}
-			return v * alpha
-		}, nil
-	})
+	builtins[graph.OpRelu] = prepareUnary(unRelu)
+	builtins[graph.OpRelu6] = prepareUnary(unRelu6)
+	builtins[graph.OpReluN1To1] = prepareUnary(unReluN1To1)
+	builtins[graph.OpLogistic] = prepareUnary(unLogistic)
+	builtins[graph.OpTanh] = prepareUnary(unTanh)
+	builtins[graph.OpHardSwish] = prepareUnary(unHardSwish)
+	builtins[graph.OpLeakyRelu] = prepareUnary(unLeakyRelu)
 }
 
 // prepareUnary prepares an elementwise float32 activation: RELU, RELU6,
-// RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH (x*relu6(x+3)/6), LEAKY_RELU.
-func prepareUnary(mk func(x *opCtx) (func(float32) float32, error)) prepareFunc {
+// RELU_N1_TO_1, LOGISTIC (1/(1+exp(-x))), TANH, HARD_SWISH
+// (x*relu6(x+3)/6), LEAKY_RELU (x > 0 ? x : alpha*x).
+func prepareUnary(kind unaryOp) prepareFunc {
 	return func(x *opCtx) (kernel, error) {
 		if err := x.arity(1, 1, 1); err != nil {
 			return nil, err
@@ -54,16 +43,55 @@ func prepareUnary(mk func(x *opCtx) (func(float32) float32, error)) prepareFunc 
 		if err := x.checkShape(out, in.shape); err != nil {
 			return nil, err
 		}
-		f, err := mk(x)
-		if err != nil {
-			return nil, err
+		var alpha float32
+		if kind == unLeakyRelu {
+			o, err := opts[graph.LeakyReluOptions](x)
+			if err != nil {
+				return nil, err
+			}
+			alpha = o.Alpha
 		}
 		return func() error {
-			iv, ov := in.f32(), out.f32()
-			for i, v := range iv {
-				ov[i] = f(v)
-			}
+			unary(kind, alpha, in.f32(), out.f32())
 			return nil
 		}, nil
+	}
+}
+
+// unary computes out = op(in) elementwise.
+func unary(kind unaryOp, alpha float32, in, out []float32) {
+	out = out[:len(in)]
+	switch kind {
+	case unRelu:
+		for i, v := range in {
+			out[i] = max(v, 0)
+		}
+	case unRelu6:
+		for i, v := range in {
+			out[i] = min(max(v, 0), 6)
+		}
+	case unReluN1To1:
+		for i, v := range in {
+			out[i] = min(max(v, -1), 1)
+		}
+	case unLogistic:
+		for i, v := range in {
+			out[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case unTanh:
+		for i, v := range in {
+			out[i] = float32(math.Tanh(float64(v)))
+		}
+	case unHardSwish:
+		for i, v := range in {
+			out[i] = v * min(max(v+3, 0), 6) / 6
+		}
+	case unLeakyRelu:
+		for i, v := range in {
+			if v <= 0 {
+				v *= alpha
+			}
+			out[i] = v
+		}
 	}
 }

@@ -55,3 +55,7 @@ type UnsupportedOpError struct {
 func (e *UnsupportedOpError) Error() string {
 	return fmt.Sprintf("cpu: %s: op %d: %s is not supported by the CPU backend", e.Model, e.Index, e.Op)
 }
+
+// KernelISA returns the instruction set of the optimized kernels in use
+// ("avx2+fma" or "go").
+func (Backend) KernelISA() string { return KernelISA() }
