@@ -304,11 +304,11 @@ func sparsity(s *schema.SparsityParameters) *graph.Sparsity {
 		d := graph.DimMetadata{Format: graph.DimFormat(dm.Format()), DenseSize: dm.DenseSize()}
 		var tab flatbuffers.Table
 		d.SegmentsType = graph.IndexType(dm.ArraySegmentsType())
-		if dm.ArraySegments(&tab) {
+		if d.SegmentsType != graph.IndexNone && dm.ArraySegments(&tab) {
 			d.Segments = indexVector(dm.ArraySegmentsType(), tab)
 		}
 		d.IndicesType = graph.IndexType(dm.ArrayIndicesType())
-		if dm.ArrayIndices(&tab) {
+		if d.IndicesType != graph.IndexNone && dm.ArrayIndices(&tab) {
 			d.Indices = indexVector(dm.ArrayIndicesType(), tab)
 		}
 		g.DimMetadata = append(g.DimMetadata, d)

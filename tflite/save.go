@@ -46,8 +46,10 @@ func Save(m *graph.Model) ([]byte, error) {
 	// learn the flatbuffer's size (offsets are fixed-width and never the
 	// default, so it does not change), then with the real ones.
 	offs := make([]uint64, len(s.bufs))
-	for i := range offs {
-		offs[i] = 1 << 62
+	for i, d := range s.bufs {
+		if len(d) > 0 {
+			offs[i] = 1 << 62
+		}
 	}
 	fb := s.build(offs)
 	pos := align16(uint64(len(fb)))
@@ -59,7 +61,11 @@ func Save(m *graph.Model) ([]byte, error) {
 		offs[i] = pos
 		pos = align16(pos + uint64(len(d)))
 	}
-	fb = s.build(offs)
+	fb2 := s.build(offs)
+	if len(fb2) != len(fb) {
+		return nil, fmt.Errorf("tflite: save: internal error: flatbuffer size changed from %d to %d bytes between passes", len(fb), len(fb2))
+	}
+	fb = fb2
 	out := make([]byte, pos)
 	copy(out, fb)
 	for i, d := range s.bufs {
@@ -78,12 +84,13 @@ type sliceKey struct {
 }
 
 type saver struct {
-	m        *graph.Model
-	bufs     [][]byte
-	bufIndex map[sliceKey]uint32
-	codes    []opCode
-	codeIdx  map[opCode]uint32
-	estimate int64
+	m         *graph.Model
+	bufs      [][]byte
+	bufIndex  map[sliceKey]uint32
+	codes     []opCode
+	codeIdx   map[opCode]uint32
+	estimate  int64 // bytes of the file, an upper bound
+	dataBytes int64 // bytes of constant data
 }
 
 func newSaver(m *graph.Model) *saver {
@@ -124,6 +131,7 @@ func newSaver(m *graph.Model) *saver {
 	}
 	for _, d := range s.bufs {
 		est += 32 + int64(len(d))
+		s.dataBytes += int64(len(d))
 	}
 	s.estimate = est + int64(len(m.Description))
 	return s
@@ -193,7 +201,11 @@ func offsetVec(b *flatbuffers.Builder, v []flatbuffers.UOffsetT) flatbuffers.UOf
 // build writes the flatbuffer. offs, when not nil, are the file offsets of
 // the buffers' data stored after the flatbuffer.
 func (s *saver) build(offs []uint64) []byte {
-	b := flatbuffers.NewBuilder(int(min(s.estimate, inlineLimit)) + 1024)
+	size := s.estimate
+	if offs != nil {
+		size -= s.dataBytes // the data goes after the flatbuffer
+	}
+	b := flatbuffers.NewBuilder(int(max(size, 0)) + 1024)
 	m := s.m
 
 	// Constant data first: it ends up at the end of the file.
