@@ -125,45 +125,72 @@ func (f *convFast) compute(src, out []float32, lo, hi int) {
 }
 
 // depthwiseFast is the optimized depthwise convolution (multiplier 1):
-// every output pixel accumulates the valid taps' input rows times the
-// weight rows with the axpy microkernel.
+// the input is copied into a zero-padded buffer once per run so that every
+// tap is valid, and each output pixel sums its taps with the dwPixel
+// microkernel.
 type depthwiseFast struct {
-	g    *dwGeom
-	w    []float32
-	bias []float32
+	g      *dwGeom
+	w      []float32
+	bias   []float32
+	offs   []int
+	padded []float32
+	pH, pW int
 }
 
-// rows computes output rows [lo, hi) (over batch*outH).
-func (d *depthwiseFast) rows(in, out []float32, lo, hi int) {
+func newDepthwiseFast(g *dwGeom, w, bias []float32) *depthwiseFast {
+	d := &depthwiseFast{g: g, w: w, bias: bias}
+	d.pH = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
+	d.pW = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
+	if d.pH != g.inH || d.pW != g.inW || g.padH != 0 || g.padW != 0 {
+		d.padded = make([]float32, g.batch*d.pH*d.pW*g.inC)
+	} else {
+		d.pH, d.pW = g.inH, g.inW
+	}
+	for ky := 0; ky < g.kH; ky++ {
+		for kx := 0; kx < g.kW; kx++ {
+			d.offs = append(d.offs, (ky*g.dilH*d.pW+kx*g.dilW)*g.inC)
+		}
+	}
+	return d
+}
+
+// pad copies in into the padded buffer, returning what the rows read.
+func (d *depthwiseFast) pad(in []float32) []float32 {
+	if d.padded == nil {
+		return in
+	}
+	g := d.g
+	row := g.inW * g.inC
+	for n := 0; n < g.batch; n++ {
+		for y := 0; y < g.inH; y++ {
+			src := (n*g.inH + y) * row
+			dst := ((n*d.pH+y+g.padH)*d.pW + g.padW) * g.inC
+			copy(d.padded[dst:dst+row], in[src:src+row])
+		}
+	}
+	return d.padded
+}
+
+// rows computes output rows [lo, hi) (over batch*outH) from the padded
+// input src.
+func (d *depthwiseFast) rows(src, out []float32, lo, hi int) {
 	g := d.g
 	c := g.outC
+	clampIt := g.lo > -3e38 || g.hi < 3e38
 	for row := lo; row < hi; row++ {
 		n, oy := row/g.outH, row%g.outH
-		iy0 := oy*g.strideH - g.padH
 		for ox := 0; ox < g.outW; ox++ {
-			ix0 := ox*g.strideW - g.padW
+			base := ((n*d.pH+oy*g.strideH)*d.pW + ox*g.strideW) * c
 			o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
 			if d.bias != nil {
 				copy(o, d.bias)
 			} else {
 				clear(o)
 			}
-			for ky := 0; ky < g.kH; ky++ {
-				iy := iy0 + ky*g.dilH
-				if iy < 0 || iy >= g.inH {
-					continue
-				}
-				for kx := 0; kx < g.kW; kx++ {
-					ix := ix0 + kx*g.dilW
-					if ix < 0 || ix >= g.inW {
-						continue
-					}
-					axpy(c, &in[((n*g.inH+iy)*g.inW+ix)*c], &d.w[(ky*g.kW+kx)*c], &o[0])
-				}
-			}
-			if g.lo > -3e38 || g.hi < 3e38 {
+			dwPixel(c, &src[base], d.offs, &d.w[0], &o[0])
+			if clampIt {
 				for i, v := range o {
-					o[i] = clamp(v, g.lo, g.hi)
+					o[i] = min(max(v, g.lo), g.hi)
 				}
 			}
 		}

@@ -65,13 +65,16 @@ func prepareDepthwise(x *opCtx) (kernel, error) {
 
 func (c *compiler) depthwiseKernel(g *dwGeom, in, filter, bias, out *tensor) kernel {
 	if !c.opt.Reference && g.mult == 1 && filter.konst && (bias == nil || bias.konst) {
-		d := &depthwiseFast{g: g, w: filter.f32()}
+		var b []float32
 		if bias != nil {
-			d.bias = bias.f32()
+			b = bias.f32()
 		}
-		work := func(lo, hi int) { d.rows(in.f32(), out.f32(), lo, hi) }
+		d := newDepthwiseFast(g, filter.f32(), b)
+		var src []float32
+		work := func(lo, hi int) { d.rows(src, out.f32(), lo, hi) }
 		rows := g.batch * g.outH
 		return func() error {
+			src = d.pad(in.f32())
 			c.pool.run(rows, 1, work)
 			return nil
 		}

@@ -99,8 +99,9 @@ func TestDepthwiseFastMatchesReference(t *testing.T) {
 		n := g.batch * g.outH * g.outW * c
 		want, got := make([]float32, n), make([]float32, n)
 		depthwiseRef(g, in, w, bias, want)
-		d := &depthwiseFast{g: g, w: w, bias: bias}
-		pl.run(g.batch*g.outH, 1, func(lo, hi int) { d.rows(in, got, lo, hi) })
+		d := newDepthwiseFast(g, w, bias)
+		src := d.pad(in)
+		pl.run(g.batch*g.outH, 1, func(lo, hi int) { d.rows(src, got, lo, hi) })
 		if diff := maxRelDiff(t, got, want); diff > 1e-5 {
 			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, diff)
 		}

@@ -95,3 +95,34 @@ func KernelISA() string {
 	}
 	return "go"
 }
+
+// dwPixelGo computes, for channels j in [from, c):
+// y[j] += sum_t x[offs[t]+j] * w[t*stride+j].
+func dwPixelGo(from, c, stride int, x *float32, offs []int, w *float32, y *float32) {
+	ys := unsafe.Slice(y, c)
+	ws := unsafe.Slice(w, (len(offs)-1)*stride+c)
+	for t, off := range offs {
+		xs := unsafe.Slice(at(x, off), c)
+		wt := ws[t*stride : t*stride+c]
+		for j := from; j < c; j++ {
+			ys[j] += xs[j] * wt[j]
+		}
+	}
+}
+
+// dwPixel is one output pixel of a depthwise convolution: the taps at
+// offsets offs of x, c channels, weights w [tap][c], accumulated into y.
+func dwPixel(c int, x *float32, offs []int, w *float32, y *float32) {
+	if len(offs) == 0 {
+		return
+	}
+	if useAsm && c >= 8 {
+		c8 := c &^ 7
+		dwPixelAsm(c8, x, &offs[0], len(offs), w, y, c)
+		if c8 < c {
+			dwPixelGo(c8, c, c, x, offs, w, y)
+		}
+		return
+	}
+	dwPixelGo(0, c, c, x, offs, w, y)
+}

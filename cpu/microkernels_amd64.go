@@ -17,3 +17,6 @@ func tile1x16Asm(k int, a, b, c *float32)
 
 //go:noescape
 func axpyAsm(n int, x, w, y *float32)
+
+//go:noescape
+func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int)

@@ -121,3 +121,84 @@ loop1a:
 doneA:
 	VZEROUPPER
 	RET
+
+// func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int)
+// For j < c (a multiple of 8): y[j] += sum_t x[offs[t]+j] * w[t*wstride+j].
+TEXT ·dwPixelAsm(SB), NOSPLIT, $0-56
+	MOVQ c+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ offs+16(FP), R8
+	MOVQ ntaps+24(FP), R9
+	MOVQ w+32(FP), DX
+	MOVQ y+40(FP), DI
+	MOVQ wstride+48(FP), R12
+	SHLQ $2, R12 // weight row stride in bytes
+	MOVQ CX, BX
+	SHLQ $2, BX // channel limit in bytes
+	XORQ R10, R10 // channel offset in bytes
+
+chunk16:
+	LEAQ 64(R10), AX
+	CMPQ AX, BX
+	JGT  chunk8
+	VMOVUPS (DI)(R10*1), Y0
+	VMOVUPS 32(DI)(R10*1), Y1
+	MOVQ    R8, R11
+	MOVQ    DX, R13
+	ADDQ    R10, R13
+	MOVQ    R9, R14
+	TESTQ   R14, R14
+	JEQ     store16
+
+tap16:
+	MOVQ        (R11), AX
+	SHLQ        $2, AX
+	ADDQ        SI, AX
+	ADDQ        R10, AX
+	VMOVUPS     (AX), Y2
+	VMOVUPS     32(AX), Y3
+	VFMADD231PS (R13), Y2, Y0
+	VFMADD231PS 32(R13), Y3, Y1
+	ADDQ        $8, R11
+	ADDQ        R12, R13
+	DECQ        R14
+	JNZ         tap16
+
+store16:
+	VMOVUPS Y0, (DI)(R10*1)
+	VMOVUPS Y1, 32(DI)(R10*1)
+	ADDQ    $64, R10
+	JMP     chunk16
+
+chunk8:
+	LEAQ 32(R10), AX
+	CMPQ AX, BX
+	JGT  donedw
+	VMOVUPS (DI)(R10*1), Y0
+	MOVQ    R8, R11
+	MOVQ    DX, R13
+	ADDQ    R10, R13
+	MOVQ    R9, R14
+	TESTQ   R14, R14
+	JEQ     store8
+
+tap8:
+	MOVQ        (R11), AX
+	SHLQ        $2, AX
+	ADDQ        SI, AX
+	ADDQ        R10, AX
+	VMOVUPS     (AX), Y2
+	VFMADD231PS (R13), Y2, Y0
+	ADDQ        $8, R11
+	ADDQ        R12, R13
+	DECQ        R14
+	JNZ         tap8
+
+store8:
+	VMOVUPS Y0, (DI)(R10*1)
+	ADDQ    $32, R10
+	JMP     chunk8
+
+donedw:
+	VZEROUPPER
+	RET

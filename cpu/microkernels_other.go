@@ -2,6 +2,8 @@
 
 package cpu
 
+import "unsafe"
+
 // Without assembly the Go microkernels run.
 const useAsm = false
 
@@ -10,3 +12,7 @@ const asmISA = "go"
 func tile4x16Asm(k int, a0, a1, a2, a3, b, c *float32) { tile4x16Go(k, a0, a1, a2, a3, b, c) }
 func tile1x16Asm(k int, a, b, c *float32)              { tile1x16Go(k, a, b, c) }
 func axpyAsm(n int, x, w, y *float32)                  { axpyGo(n, x, w, y) }
+
+func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int) {
+	dwPixelGo(0, c, wstride, x, unsafe.Slice(offs, ntaps), w, y)
+}
