@@ -95,6 +95,11 @@ func (f *convFast) compute(src, out []float32, lo, hi int) {
 		tile, p := w/f.panels, w%f.panels
 		p0 := tile * 4
 		rows := min(4, f.m-p0)
+		if useAsm && rows == 4 && p*16+16 <= g.outC {
+			convTile4Asm(k, nt, &f.taps[0], &src[f.base[p0]], &src[f.base[p0+1]], &src[f.base[p0+2]], &src[f.base[p0+3]],
+				&f.packed[p*nt*k*16], &f.bias[p*16], &out[p0*g.outC+p*16], g.outC, g.lo, g.hi)
+			continue
+		}
 		b16 := f.bias[p*16 : p*16+16]
 		for r := 0; r < rows; r++ {
 			copy(acc[16*r:16*r+16], b16)

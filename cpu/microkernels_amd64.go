@@ -20,3 +20,6 @@ func axpyAsm(n int, x, w, y *float32)
 
 //go:noescape
 func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int)
+
+//go:noescape
+func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32)

@@ -202,3 +202,94 @@ store8:
 donedw:
 	VZEROUPPER
 	RET
+
+// func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32)
+// For 4 output pixels (input windows at a0..a3) and one 16-channel panel:
+// out[r*ldo+j] = clamp(bias[j] + sum_t sum_{i<k} a_r[offs[t]+i] * b[(t*k+i)*16+j], lo, hi).
+TEXT ·convTile4Asm(SB), NOSPLIT, $0-96
+	MOVQ    bias+64(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	MOVQ    b+56(FP), SI
+	MOVQ    offs+16(FP), R8
+	MOVQ    ntaps+8(FP), R9
+
+ctap:
+	MOVQ (R8), AX
+	SHLQ $2, AX
+	MOVQ a0+24(FP), R10
+	ADDQ AX, R10
+	MOVQ a1+32(FP), R11
+	ADDQ AX, R11
+	MOVQ a2+40(FP), R12
+	ADDQ AX, R12
+	MOVQ a3+48(FP), R13
+	ADDQ AX, R13
+	MOVQ k+0(FP), CX
+
+ckloop:
+	VMOVUPS      (SI), Y8
+	VMOVUPS      32(SI), Y9
+	VBROADCASTSS (R10), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R11), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (R12), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (R13), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         $64, SI
+	ADDQ         $4, R10
+	ADDQ         $4, R11
+	ADDQ         $4, R12
+	ADDQ         $4, R13
+	DECQ         CX
+	JNZ          ckloop
+	ADDQ         $8, R8
+	DECQ         R9
+	JNZ          ctap
+
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	VMAXPS       Y14, Y0, Y0
+	VMAXPS       Y14, Y1, Y1
+	VMAXPS       Y14, Y2, Y2
+	VMAXPS       Y14, Y3, Y3
+	VMAXPS       Y14, Y4, Y4
+	VMAXPS       Y14, Y5, Y5
+	VMAXPS       Y14, Y6, Y6
+	VMAXPS       Y14, Y7, Y7
+	VMINPS       Y15, Y0, Y0
+	VMINPS       Y15, Y1, Y1
+	VMINPS       Y15, Y2, Y2
+	VMINPS       Y15, Y3, Y3
+	VMINPS       Y15, Y4, Y4
+	VMINPS       Y15, Y5, Y5
+	VMINPS       Y15, Y6, Y6
+	VMINPS       Y15, Y7, Y7
+	MOVQ         out+72(FP), DI
+	MOVQ         ldo+80(FP), DX
+	SHLQ         $2, DX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         DX, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	VZEROUPPER
+	RET

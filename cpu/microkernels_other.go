@@ -16,3 +16,7 @@ func axpyAsm(n int, x, w, y *float32)                  { axpyGo(n, x, w, y) }
 func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int) {
 	dwPixelGo(0, c, wstride, x, unsafe.Slice(offs, ntaps), w, y)
 }
+
+func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32) {
+	panic("unreachable: convTile4Asm without assembly")
+}
