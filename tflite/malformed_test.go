@@ -290,6 +290,36 @@ func corpus(t testing.TB) []corpusCase {
 	}))
 	add("external_buffer_truncated", ext[:len(ext)-14])
 
+	// Shared structures: a tensors vector of 30000 entries that all point
+	// to one (empty) tensor table appended after it. Each entry is 4 bytes
+	// of file but a tensor for Load to build; the work budget refuses it.
+	{
+		const n = 30000
+		bad = append([]byte(nil), valid...)
+		for len(bad)%4 != 0 {
+			bad = append(bad, 0)
+		}
+		vecAt := uint32(len(bad))
+		vtAt := vecAt + 4 + 4*n
+		tabAt := vtAt + 4
+		bad = binary.LittleEndian.AppendUint32(bad, n)
+		for i := uint32(0); i < n; i++ {
+			p := vecAt + 4 + 4*i
+			bad = binary.LittleEndian.AppendUint32(bad, tabAt-p)
+		}
+		bad = binary.LittleEndian.AppendUint16(bad, 4) // vtable: no fields
+		bad = binary.LittleEndian.AppendUint16(bad, 4)
+		bad = binary.LittleEndian.AppendUint32(bad, tabAt-vtAt) // soffset
+		fp := fieldPos(schema.GetRootAsModel(bad, 0).Table(), 2) // subgraphs
+		sgPos := fp + binary.LittleEndian.Uint32(bad[fp:])
+		sgTab := sgPos + 4 + binary.LittleEndian.Uint32(bad[sgPos+4:])
+		var sgt schema.SubGraph
+		sgt.Init(bad, flatbuffers.UOffsetT(sgTab))
+		tp := fieldPos(sgt.Table(), 0)
+		binary.LittleEndian.PutUint32(bad[tp:], vecAt-tp)
+		add("shared_tables_amplification", bad)
+	}
+
 	// Bit flips at fixed positions of the header and the root table.
 	for _, p := range []uint32{0, 1, 3, root, root + 1, uint32(vt), uint32(vt) + 1, uint32(vt) + 2, uint32(vt) + 3, uint32(vt) + 5, uint32(vt) + 7} {
 		bad = append([]byte(nil), valid...)

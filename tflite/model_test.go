@@ -104,6 +104,12 @@ func testModel() *graph.Model {
 	add(&graph.Tensor{Name: "variant", Type: graph.Variant, Shape: []int32{}, IsVariable: true,
 		Extra: []*schema.VariantSubTypeT{{Shape: []int32{2, 3}, Type: schema.TensorTypeFLOAT32, HasRank: true}}})
 	add(&graph.Tensor{Name: "int4", Type: graph.Int4, Shape: []int32{3}, Data: []byte{0x21, 0x03}})
+	add(&graph.Tensor{Name: "block_sparse", Type: graph.Int8, Shape: []int32{2, 4}, Data: []byte{1, 2, 3, 4},
+		Sparsity: &graph.Sparsity{TraversalOrder: []int32{0, 1, 2}, BlockMap: []int32{1}, DimMetadata: []graph.DimMetadata{
+			{Format: graph.DimDense, DenseSize: 2},
+			{Format: graph.DimSparseCSR, Segments: []int32{0, 1, 1}, Indices: []int32{1}, SegmentsType: graph.IndexInt32, IndicesType: graph.IndexInt32},
+			{Format: graph.DimDense, DenseSize: 4},
+		}}})
 	sg.Inputs = []int{x}
 	prev := x
 	newOut := func(name string) int {
