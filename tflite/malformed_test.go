@@ -309,7 +309,7 @@ func corpus(t testing.TB) []corpusCase {
 		}
 		bad = binary.LittleEndian.AppendUint16(bad, 4) // vtable: no fields
 		bad = binary.LittleEndian.AppendUint16(bad, 4)
-		bad = binary.LittleEndian.AppendUint32(bad, tabAt-vtAt) // soffset
+		bad = binary.LittleEndian.AppendUint32(bad, tabAt-vtAt)  // soffset
 		fp := fieldPos(schema.GetRootAsModel(bad, 0).Table(), 2) // subgraphs
 		sgPos := fp + binary.LittleEndian.Uint32(bad[fp:])
 		sgTab := sgPos + 4 + binary.LittleEndian.Uint32(bad[sgPos+4:])
