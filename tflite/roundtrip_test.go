@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,9 @@ func checkAligned(t *testing.T, name string, file []byte, m *graph.Model) {
 				continue
 			}
 			off := uintptrOf(tn.Data) - base
+			if uintptrOf(tn.Data) < base || off+uintptr(len(tn.Data)) > uintptr(len(file)) {
+				t.Fatalf("%s: subgraph %d tensor %d: data is a copy, not a slice of the file", name, si, ti)
+			}
 			if off%16 != 0 {
 				t.Fatalf("%s: subgraph %d tensor %d: data at file offset %d, not 16-byte aligned", name, si, ti, off)
 			}
@@ -209,13 +213,19 @@ func TestLoadSpeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	start := time.Now()
 	m, err := Load("pose_landmark_heavy.tflite", data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	el := time.Since(start)
-	t.Logf("Load of %d bytes: %v", len(data), el)
+	runtime.ReadMemStats(&after)
+	t.Logf("Load of %d bytes: %v, %d bytes allocated", len(data), el, after.TotalAlloc-before.TotalAlloc)
+	if el > time.Second {
+		t.Errorf("Load took %v", el)
+	}
 	start = time.Now()
 	if _, err := Save(m); err != nil {
 		t.Fatal(err)
