@@ -96,6 +96,11 @@ func prepareBinary(kind binOp) prepareFunc {
 
 // binRow computes out[i] = a[ai+i*da] op b[bi+i*db].
 func binRow(kind binOp, out, a []float32, ai, da int, b []float32, bi, db int) {
+	n := len(out)
+	if da == 1 && db == 1 {
+		binSame(kind, out, a[ai:ai+n], b[bi:bi+n])
+		return
+	}
 	switch kind {
 	case binAdd:
 		for i := range out {
@@ -123,29 +128,53 @@ func binRow(kind binOp, out, a []float32, ai, da int, b []float32, bi, db int) {
 		}
 	case binMax:
 		for i := range out {
-			u, v := a[ai], b[bi]
-			if v > u {
-				u = v
-			}
-			out[i] = u
+			out[i] = max(a[ai], b[bi])
 			ai += da
 			bi += db
 		}
 	case binMin:
 		for i := range out {
-			u, v := a[ai], b[bi]
-			if v < u {
-				u = v
-			}
-			out[i] = u
+			out[i] = min(a[ai], b[bi])
 			ai += da
 			bi += db
 		}
 	}
 }
 
+// binSame is binRow for contiguous operands of out's length.
+func binSame(kind binOp, out, a, b []float32) {
+	a = a[:len(out)]
+	b = b[:len(out)]
+	switch kind {
+	case binAdd:
+		for i := range out {
+			out[i] = a[i] + b[i]
+		}
+	case binSub:
+		for i := range out {
+			out[i] = a[i] - b[i]
+		}
+	case binMul:
+		for i := range out {
+			out[i] = a[i] * b[i]
+		}
+	case binDiv:
+		for i := range out {
+			out[i] = a[i] / b[i]
+		}
+	case binMax:
+		for i := range out {
+			out[i] = max(a[i], b[i])
+		}
+	case binMin:
+		for i := range out {
+			out[i] = min(a[i], b[i])
+		}
+	}
+}
+
 func clampAll(v []float32, lo, hi float32) {
 	for i, x := range v {
-		v[i] = clamp(x, lo, hi)
+		v[i] = min(max(x, lo), hi)
 	}
 }

@@ -272,8 +272,15 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		prepare prepareFunc
 	}
 	var runtime []pending
+	ops := sg.Ops
+	if !opt.Reference {
+		ops = fuseActivations(sg)
+	}
 	for _, oi := range order {
-		op := sg.Ops[oi]
+		op := ops[oi]
+		if op == nil {
+			continue // fused into its producer
+		}
 		prep := lookupOp(op)
 		if prep == nil {
 			return nil, &UnsupportedOpError{Model: name, Index: oi, Op: op.Name()}

@@ -134,16 +134,19 @@ func (f *convFast) compute(src, out []float32, lo, hi int) {
 // tap is valid, and each output pixel sums its taps with the dwPixel
 // microkernel.
 type depthwiseFast struct {
-	g      *dwGeom
-	w      []float32
-	bias   []float32
-	offs   []int
-	padded []float32
-	pH, pW int
+	g          *dwGeom
+	w          []float32
+	biasOrZero []float32
+	offs       []int
+	padded     []float32
+	pH, pW     int
 }
 
 func newDepthwiseFast(g *dwGeom, w, bias []float32) *depthwiseFast {
-	d := &depthwiseFast{g: g, w: w, bias: bias}
+	d := &depthwiseFast{g: g, w: w, biasOrZero: make([]float32, g.outC)}
+	if bias != nil {
+		copy(d.biasOrZero, bias)
+	}
 	d.pH = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
 	d.pW = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
 	if d.pH != g.inH || d.pW != g.inW || g.padH != 0 || g.padW != 0 {
@@ -181,21 +184,28 @@ func (d *depthwiseFast) pad(in []float32) []float32 {
 func (d *depthwiseFast) rows(src, out []float32, lo, hi int) {
 	g := d.g
 	c := g.outC
+	c8 := c &^ 7
 	clampIt := g.lo > -3e38 || g.hi < 3e38
 	for row := lo; row < hi; row++ {
 		n, oy := row/g.outH, row%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			base := ((n*d.pH+oy*g.strideH)*d.pW + ox*g.strideW) * c
-			o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
-			if d.bias != nil {
-				copy(o, d.bias)
-			} else {
-				clear(o)
+		rowBase := (n*d.pH + oy*g.strideH) * d.pW * c
+		orow := out[(n*g.outH+oy)*g.outW*c:][:g.outW*c]
+		from := 0
+		if useAsm && c8 > 0 && len(d.offs) > 0 {
+			dwRowAsm(c8, g.outW, &src[rowBase], g.strideW*c, &d.offs[0], len(d.offs), &d.w[0], c, &d.biasOrZero[0], &orow[0], c, g.lo, g.hi)
+			from = c8
+			if from == c {
+				continue
 			}
-			dwPixel(c, &src[base], d.offs, &d.w[0], &o[0])
+		}
+		for ox := 0; ox < g.outW; ox++ {
+			base := rowBase + ox*g.strideW*c
+			o := orow[ox*c : ox*c+c]
+			copy(o[from:], d.biasOrZero[from:c])
+			dwPixelGo(from, c, c, &src[base], d.offs, &d.w[0], &o[0])
 			if clampIt {
-				for i, v := range o {
-					o[i] = min(max(v, g.lo), g.hi)
+				for i := from; i < c; i++ {
+					o[i] = min(max(o[i], g.lo), g.hi)
 				}
 			}
 		}

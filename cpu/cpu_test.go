@@ -139,3 +139,45 @@ func BenchmarkFixtures(b *testing.B) {
 		})
 	}
 }
+
+// TestActivationFusion: ADD followed by RELU6 compiles to one step (the
+// clamp fused into ADD) with the same output as the reference's two.
+func TestActivationFusion(t *testing.T) {
+	sg := &graph.Subgraph{Tensors: []*graph.Tensor{
+		{Name: "a", Type: graph.Float32, Shape: []int32{2, 5}},
+		{Name: "b", Type: graph.Float32, Shape: []int32{2, 5}},
+		{Name: "sum", Type: graph.Float32, Shape: []int32{2, 5}},
+		{Name: "out", Type: graph.Float32, Shape: []int32{2, 5}},
+	}, Inputs: []int{0, 1}, Outputs: []int{3}, Ops: []*graph.Op{
+		{Code: graph.OpAdd, Inputs: []int{0, 1}, Outputs: []int{2}},
+		{Code: graph.OpRelu6, Inputs: []int{2}, Outputs: []int{3}},
+	}}
+	m := &graph.Model{Version: 3, Subgraphs: []*graph.Subgraph{sg}}
+	var outs [2][]float32
+	for i, opt := range []engine.Options{{Threads: 1}, {Threads: 1, Reference: true}} {
+		p, err := Compile(m, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 1 + i; len(p.steps) != want {
+			t.Errorf("%+v: %d steps, want %d", opt, len(p.steps), want)
+		}
+		a, b := engine.Float32s(p.Input(0)), engine.Float32s(p.Input(1))
+		for k := range a {
+			a[k], b[k] = float32(k)-3, float32(k)*0.75
+		}
+		if err := p.Run(); err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = append([]float32(nil), engine.Float32s(p.Output(0))...)
+	}
+	for k := range outs[0] {
+		want := min(max(float32(k)-3+float32(k)*0.75, 0), 6)
+		if outs[0][k] != want || outs[1][k] != want {
+			t.Fatalf("out[%d] = %v (fused), %v (reference), want %v", k, outs[0][k], outs[1][k], want)
+		}
+	}
+	if sg.Ops[0].Options != nil {
+		t.Error("fusion changed the model's op")
+	}
+}

@@ -109,20 +109,3 @@ func dwPixelGo(from, c, stride int, x *float32, offs []int, w *float32, y *float
 		}
 	}
 }
-
-// dwPixel is one output pixel of a depthwise convolution: the taps at
-// offsets offs of x, c channels, weights w [tap][c], accumulated into y.
-func dwPixel(c int, x *float32, offs []int, w *float32, y *float32) {
-	if len(offs) == 0 {
-		return
-	}
-	if useAsm && c >= 8 {
-		c8 := c &^ 7
-		dwPixelAsm(c8, x, &offs[0], len(offs), w, y, c)
-		if c8 < c {
-			dwPixelGo(c8, c, c, x, offs, w, y)
-		}
-		return
-	}
-	dwPixelGo(0, c, c, x, offs, w, y)
-}

@@ -19,7 +19,7 @@ func tile1x16Asm(k int, a, b, c *float32)
 func axpyAsm(n int, x, w, y *float32)
 
 //go:noescape
-func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int)
+func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32)
 
 //go:noescape
-func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32)
+func dwRowAsm(c8, npix int, x *float32, xstep int, offs *int, ntaps int, w *float32, wstride int, bias, y *float32, ystride int, lo, hi float32)

@@ -122,87 +122,6 @@ doneA:
 	VZEROUPPER
 	RET
 
-// func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int)
-// For j < c (a multiple of 8): y[j] += sum_t x[offs[t]+j] * w[t*wstride+j].
-TEXT ·dwPixelAsm(SB), NOSPLIT, $0-56
-	MOVQ c+0(FP), CX
-	MOVQ x+8(FP), SI
-	MOVQ offs+16(FP), R8
-	MOVQ ntaps+24(FP), R9
-	MOVQ w+32(FP), DX
-	MOVQ y+40(FP), DI
-	MOVQ wstride+48(FP), R12
-	SHLQ $2, R12 // weight row stride in bytes
-	MOVQ CX, BX
-	SHLQ $2, BX // channel limit in bytes
-	XORQ R10, R10 // channel offset in bytes
-
-chunk16:
-	LEAQ 64(R10), AX
-	CMPQ AX, BX
-	JGT  chunk8
-	VMOVUPS (DI)(R10*1), Y0
-	VMOVUPS 32(DI)(R10*1), Y1
-	MOVQ    R8, R11
-	MOVQ    DX, R13
-	ADDQ    R10, R13
-	MOVQ    R9, R14
-	TESTQ   R14, R14
-	JEQ     store16
-
-tap16:
-	MOVQ        (R11), AX
-	SHLQ        $2, AX
-	ADDQ        SI, AX
-	ADDQ        R10, AX
-	VMOVUPS     (AX), Y2
-	VMOVUPS     32(AX), Y3
-	VFMADD231PS (R13), Y2, Y0
-	VFMADD231PS 32(R13), Y3, Y1
-	ADDQ        $8, R11
-	ADDQ        R12, R13
-	DECQ        R14
-	JNZ         tap16
-
-store16:
-	VMOVUPS Y0, (DI)(R10*1)
-	VMOVUPS Y1, 32(DI)(R10*1)
-	ADDQ    $64, R10
-	JMP     chunk16
-
-chunk8:
-	LEAQ 32(R10), AX
-	CMPQ AX, BX
-	JGT  donedw
-	VMOVUPS (DI)(R10*1), Y0
-	MOVQ    R8, R11
-	MOVQ    DX, R13
-	ADDQ    R10, R13
-	MOVQ    R9, R14
-	TESTQ   R14, R14
-	JEQ     store8
-
-tap8:
-	MOVQ        (R11), AX
-	SHLQ        $2, AX
-	ADDQ        SI, AX
-	ADDQ        R10, AX
-	VMOVUPS     (AX), Y2
-	VFMADD231PS (R13), Y2, Y0
-	ADDQ        $8, R11
-	ADDQ        R12, R13
-	DECQ        R14
-	JNZ         tap8
-
-store8:
-	VMOVUPS Y0, (DI)(R10*1)
-	ADDQ    $32, R10
-	JMP     chunk8
-
-donedw:
-	VZEROUPPER
-	RET
-
 // func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32)
 // For 4 output pixels (input windows at a0..a3) and one 16-channel panel:
 // out[r*ldo+j] = clamp(bias[j] + sum_t sum_{i<k} a_r[offs[t]+i] * b[(t*k+i)*16+j], lo, hi).
@@ -291,5 +210,104 @@ ckloop:
 	ADDQ         DX, DI
 	VMOVUPS      Y6, (DI)
 	VMOVUPS      Y7, 32(DI)
+	VZEROUPPER
+	RET
+
+// func dwRowAsm(c8, npix int, x *float32, xstep int, offs *int, ntaps int, w *float32, wstride int, bias, y *float32, ystride int, lo, hi float32)
+// For npix output pixels i (input window at x+i*xstep, output at
+// y+i*ystride) and channels j < c8 (a multiple of 8):
+// y[j] = clamp(bias[j] + sum_t x[offs[t]+j] * w[t*wstride+j], lo, hi).
+TEXT ·dwRowAsm(SB), NOSPLIT, $0-96
+	MOVQ         c8+0(FP), BX
+	SHLQ         $2, BX
+	MOVQ         npix+8(FP), CX
+	MOVQ         x+16(FP), SI
+	MOVQ         offs+32(FP), R8
+	MOVQ         ntaps+40(FP), R9
+	MOVQ         w+48(FP), DX
+	MOVQ         wstride+56(FP), R12
+	SHLQ         $2, R12
+	MOVQ         y+72(FP), DI
+	VBROADCASTSS lo+88(FP), Y14
+	VBROADCASTSS hi+92(FP), Y15
+	TESTQ        CX, CX
+	JEQ          rdone
+
+rpix:
+	XORQ R10, R10
+
+rchunk16:
+	LEAQ    64(R10), AX
+	CMPQ    AX, BX
+	JGT     rchunk8
+	MOVQ    bias+64(FP), AX
+	VMOVUPS (AX)(R10*1), Y0
+	VMOVUPS 32(AX)(R10*1), Y1
+	MOVQ    R8, R11
+	MOVQ    DX, R13
+	ADDQ    R10, R13
+	MOVQ    R9, R14
+
+rtap16:
+	MOVQ        (R11), AX
+	SHLQ        $2, AX
+	ADDQ        SI, AX
+	ADDQ        R10, AX
+	VMOVUPS     (AX), Y2
+	VMOVUPS     32(AX), Y3
+	VFMADD231PS (R13), Y2, Y0
+	VFMADD231PS 32(R13), Y3, Y1
+	ADDQ        $8, R11
+	ADDQ        R12, R13
+	DECQ        R14
+	JNZ         rtap16
+	VMAXPS      Y14, Y0, Y0
+	VMAXPS      Y14, Y1, Y1
+	VMINPS      Y15, Y0, Y0
+	VMINPS      Y15, Y1, Y1
+	VMOVUPS     Y0, (DI)(R10*1)
+	VMOVUPS     Y1, 32(DI)(R10*1)
+	ADDQ        $64, R10
+	JMP         rchunk16
+
+rchunk8:
+	LEAQ    32(R10), AX
+	CMPQ    AX, BX
+	JGT     rnext
+	MOVQ    bias+64(FP), AX
+	VMOVUPS (AX)(R10*1), Y0
+	MOVQ    R8, R11
+	MOVQ    DX, R13
+	ADDQ    R10, R13
+	MOVQ    R9, R14
+
+rtap8:
+	MOVQ        (R11), AX
+	SHLQ        $2, AX
+	ADDQ        SI, AX
+	ADDQ        R10, AX
+	VMOVUPS     (AX), Y2
+	VFMADD231PS (R13), Y2, Y0
+	ADDQ        $8, R11
+	ADDQ        R12, R13
+	DECQ        R14
+	JNZ         rtap8
+	VMAXPS      Y14, Y0, Y0
+	VMINPS      Y15, Y0, Y0
+	VMOVUPS     Y0, (DI)(R10*1)
+	ADDQ        $32, R10
+	JMP         rchunk8
+
+rnext:
+	MOVQ xstep+24(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, SI
+	MOVQ ystride+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, DI
+	DECQ CX
+	JNZ  rpix
+
+rdone:
 	VZEROUPPER
 	RET

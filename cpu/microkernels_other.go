@@ -2,8 +2,6 @@
 
 package cpu
 
-import "unsafe"
-
 // Without assembly the Go microkernels run.
 const useAsm = false
 
@@ -13,10 +11,10 @@ func tile4x16Asm(k int, a0, a1, a2, a3, b, c *float32) { tile4x16Go(k, a0, a1, a
 func tile1x16Asm(k int, a, b, c *float32)              { tile1x16Go(k, a, b, c) }
 func axpyAsm(n int, x, w, y *float32)                  { axpyGo(n, x, w, y) }
 
-func dwPixelAsm(c int, x *float32, offs *int, ntaps int, w *float32, y *float32, wstride int) {
-	dwPixelGo(0, c, wstride, x, unsafe.Slice(offs, ntaps), w, y)
-}
-
 func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32, ldo int, lo, hi float32) {
 	panic("unreachable: convTile4Asm without assembly")
+}
+
+func dwRowAsm(c8, npix int, x *float32, xstep int, offs *int, ntaps int, w *float32, wstride int, bias, y *float32, ystride int, lo, hi float32) {
+	panic("unreachable: dwRowAsm without assembly")
 }

@@ -43,8 +43,16 @@ func preparePool(isMax bool) prepareFunc {
 		if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
 			return nil, err
 		}
+		if x.c.opt.Reference {
+			return func() error {
+				poolRef(&g, isMax, in.f32(), out.f32())
+				return nil
+			}, nil
+		}
+		work := func(lo, hi int) { poolRows(&g, isMax, in.f32(), out.f32(), lo, hi) }
+		rows := g.batch * g.outH
 		return func() error {
-			poolRef(&g, isMax, in.f32(), out.f32())
+			x.c.pool.run(rows, 1, work)
 			return nil
 		}, nil
 	}
@@ -88,6 +96,55 @@ func poolRef(g *convGeom, isMax bool, in, out []float32) {
 					}
 					out[ob+c] = clamp(acc, g.lo, g.hi)
 				}
+			}
+		}
+	}
+}
+
+// poolRows is the optimized pool over output rows [lo, hi) of
+// batch*outH: whole channel vectors at a time.
+func poolRows(g *convGeom, isMax bool, in, out []float32, lo, hi int) {
+	c := g.inC
+	for row := lo; row < hi; row++ {
+		n, oy := row/g.outH, row%g.outH
+		iy0 := oy*g.strideH - g.padH
+		ky0, ky1 := max(0, -iy0), min(g.kH, g.inH-iy0)
+		for ox := 0; ox < g.outW; ox++ {
+			ix0 := ox*g.strideW - g.padW
+			kx0, kx1 := max(0, -ix0), min(g.kW, g.inW-ix0)
+			o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
+			count := (ky1 - ky0) * (kx1 - kx0)
+			if count <= 0 {
+				clear(o)
+				continue
+			}
+			first := true
+			for ky := ky0; ky < ky1; ky++ {
+				for kx := kx0; kx < kx1; kx++ {
+					src := in[((n*g.inH+iy0+ky)*g.inW+ix0+kx)*c:][:c]
+					switch {
+					case first:
+						copy(o, src)
+						first = false
+					case isMax:
+						for i, v := range src {
+							o[i] = max(o[i], v)
+						}
+					default:
+						for i, v := range src {
+							o[i] += v
+						}
+					}
+				}
+			}
+			if !isMax {
+				f := float32(count)
+				for i := range o {
+					o[i] /= f
+				}
+			}
+			for i, v := range o {
+				o[i] = min(max(v, g.lo), g.hi)
 			}
 		}
 	}
