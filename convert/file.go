@@ -2,10 +2,12 @@ package convert
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/hugemem"
 	"github.com/fp16tool/fp16tool/tflite"
 )
 
@@ -75,7 +77,7 @@ func ConvertFile(in, out string, opt Options) (*FileReport, error) {
 	if err := CheckOutput(in, out); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(in)
+	data, err := readFile(in)
 	if err != nil {
 		return nil, err
 	}
@@ -97,3 +99,25 @@ func ConvertFile(in, out string, opt Options) (*FileReport, error) {
 
 // LoadModel is tflite.LoadFile, for callers that only import convert.
 func LoadModel(path string) (*graph.Model, error) { return tflite.LoadFile(path) }
+
+// readFile is os.ReadFile into memory allocated with hugemem (a large
+// model otherwise spends most of its read time in page faults).
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b := hugemem.Make(int(st.Size()))
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return b, nil
+}

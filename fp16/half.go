@@ -14,6 +14,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/x448/float16"
 )
@@ -140,18 +141,50 @@ func Encode(dst, src []byte) Stats {
 	return total
 }
 
-// encode is the single-threaded loop of Encode.
+// nativeLittle reports whether this machine stores integers little
+// endian, as .tflite data is.
+var nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// encode is the single-threaded loop of Encode: in place on the bytes
+// viewed as []uint32 and []uint16 when the machine is little endian and
+// the slices are aligned (always, for data loaded from a file or
+// allocated by make), else through aligned scratch buffers.
 func encode(dst, src []byte) Stats {
-	tab := f16Table()
 	n := len(src) / 4
-	dst = dst[:2*n]
+	if n == 0 {
+		return Stats{}
+	}
+	if nativeLittle && uintptr(unsafe.Pointer(&src[0]))%4 == 0 && uintptr(unsafe.Pointer(&dst[0]))%2 == 0 {
+		return encodeWords(unsafe.Slice((*uint16)(unsafe.Pointer(&dst[0])), n), unsafe.Slice((*uint32)(unsafe.Pointer(&src[0])), n))
+	}
+	const chunk = 4096
+	in := make([]uint32, chunk)
+	out := make([]uint16, chunk)
+	var total Stats
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		for i := lo; i < hi; i++ {
+			in[i-lo] = binary.LittleEndian.Uint32(src[4*i:])
+		}
+		total.merge(encodeWords(out[:hi-lo], in[:hi-lo]))
+		for i := lo; i < hi; i++ {
+			binary.LittleEndian.PutUint16(dst[2*i:], out[i-lo])
+		}
+	}
+	return total
+}
+
+// encodeWords converts float32 bit patterns src to float16 bit patterns
+// dst (len(dst) == len(src)) and returns the statistics.
+func encodeWords(dst []uint16, src []uint32) Stats {
+	tab := f16Table()
+	dst = dst[:len(src)]
 	var s Stats
-	s.Elements = n
+	s.Elements = len(src)
 	var maxAbs uint32
 	var maxRel float64
 	relNum, relDen := uint64(0), uint64(1)
-	for i := 0; i < n; i++ {
-		u := binary.LittleEndian.Uint32(src[4*i:])
+	for i, u := range src {
 		a := u & 0x7fffffff
 		var h uint16
 		switch {
@@ -211,7 +244,7 @@ func encode(dst, src []byte) Stats {
 				maxRel = r
 			}
 		}
-		binary.LittleEndian.PutUint16(dst[2*i:], h)
+		dst[i] = h
 	}
 	s.MaxAbs = math.Float32frombits(maxAbs)
 	s.MaxRelError = max(maxRel, float64(relNum)/float64(relDen))

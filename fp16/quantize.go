@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/hugemem"
 )
 
 // ErrRange is wrapped by the error Quantize returns under Options.Strict
@@ -235,7 +236,7 @@ func Apply(m *graph.Model, plan []Decision, opt Options) (*Result, error) {
 	for _, j := range order {
 		total += len(j.src) / 2
 	}
-	slab := make([]byte, total)
+	slab := hugemem.Make(total)
 	for _, j := range order {
 		n := len(j.src) / 2
 		j.dst, slab = slab[:n:n], slab[n:]
