@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"go/format"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
+
+	"github.com/fp16tool/fp16tool/internal/testenv"
 )
 
 // TestGeneratedUpToDate checks that the committed graph/opcodes_gen.go and
@@ -73,5 +78,45 @@ func TestSchemaCounts(t *testing.T) {
 	}
 	if s.root != "Model" {
 		t.Errorf("root_type %q", s.root)
+	}
+}
+
+// TestFlatcOutputUpToDate runs flatc on schema.fbs as go generate does and
+// checks the committed tflite/internal/schema is its (gofmt'ed) output.
+func TestFlatcOutputUpToDate(t *testing.T) {
+	flatc, err := exec.LookPath("flatc")
+	if err != nil {
+		testenv.Missing(t, "flatc", "apt-get install flatbuffers-compiler")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(flatc, "--go", "--gen-object-api", "--go-namespace", "schema", "-o", dir, "../../schema.fbs")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("flatc: %v\n%s", err, out)
+	}
+	gen, err := filepath.Glob(filepath.Join(dir, "schema", "*.go"))
+	if err != nil || len(gen) == 0 {
+		t.Fatalf("flatc wrote no Go files (%v)", err)
+	}
+	committed, _ := filepath.Glob("../schema/*.go")
+	if len(committed) != len(gen) {
+		t.Errorf("flatc writes %d files, %d are committed", len(gen), len(committed))
+	}
+	for _, g := range gen {
+		src, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := format.Source(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join("../schema", filepath.Base(g)))
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(g), err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("internal/schema/%s differs from flatc's output; run go generate ./tflite", filepath.Base(g))
+		}
 	}
 }
