@@ -284,3 +284,23 @@ func TestDefaultsAsStored(t *testing.T) {
 		t.Errorf("defaults read as dilation %d,%d pot_scale_int16 %v, want 1,1 true", c.DilationW, c.DilationH, a.PotScaleInt16)
 	}
 }
+
+func TestOptionsName(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{&graph.Conv2DOptions{}, "Conv2DOptions"},
+		{graph.AddOptions{}, "AddOptions"},
+		{&graph.ResizeBilinearOptions{}, "ResizeBilinearOptions"},
+		{&schema.PadOptionsT{}, "PadOptions"},
+		{&schema.StableHLOCompositeOptionsT{}, "StableHLOCompositeOptions"},
+		{nil, ""},
+		{(*graph.Conv2DOptions)(nil), ""},
+		{"x", ""},
+	} {
+		if got := OptionsName(c.v); got != c.want {
+			t.Errorf("OptionsName(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}

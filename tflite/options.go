@@ -243,3 +243,27 @@ func isNilPointer(v any) bool {
 	rv := reflect.ValueOf(v)
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
+
+// OptionsName returns the schema name of an op's options value as Load
+// returns it or Save takes it (e.g. "Conv2DOptions" for a
+// *graph.Conv2DOptions, "PadOptions" for the opaque value of a PAD op's
+// options, "StableHLOCompositeOptions" for an Options2 value), and "" for
+// nil or a value of no options type.
+func OptionsName(v any) string {
+	if v == nil || isNilPointer(v) {
+		return ""
+	}
+	if fv, ok := typedToFile(v); ok {
+		if _, ok := fv.(*graph.ResizeBilinearOptions); ok {
+			return "ResizeBilinearOptions"
+		}
+		v = fv
+	}
+	if t, ok := builtinOptionsTypeOf(v); ok {
+		return t.String()
+	}
+	if t, ok := builtinOptions2TypeOf(v); ok {
+		return t.String()
+	}
+	return ""
+}
