@@ -1,5 +1,5 @@
 #!/bin/sh
-# compare.sh [-t THREADS] [-r RUNS] [MODEL.tflite ...]
+# compare.sh [-t THREADS] [-r RUNS] [-n ROUNDS] [MODEL.tflite ...]
 #
 # Runs the CPU backend and the oracle (LiteRT.js, its WASM build with
 # XNNPACK) on the same models, the same photo input and the same thread
@@ -9,12 +9,14 @@
 # Needs Node and `npm ci` in tools/oracle, and testdata/fetch.sh.
 set -eu
 threads=1
+rounds=3
 runs=20
-while getopts t:r: opt; do
+while getopts t:r:n: opt; do
 	case $opt in
 	t) threads=$OPTARG ;;
 	r) runs=$OPTARG ;;
-	*) echo "usage: $0 [-t THREADS] [-r RUNS] [MODEL.tflite ...]" >&2; exit 2 ;;
+	n) rounds=$OPTARG ;;
+	*) echo "usage: $0 [-t THREADS] [-r RUNS] [-n ROUNDS] [MODEL.tflite ...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -24,7 +26,7 @@ for m in "$@"; do
 	models="$models $(cd "$(dirname "$m")" && pwd)/$(basename "$m")"
 done
 cd "$root"
-FP16TOOL_COMPARE=1 FP16TOOL_COMPARE_THREADS=$threads FP16TOOL_COMPARE_RUNS=$runs \
+FP16TOOL_COMPARE=1 FP16TOOL_COMPARE_THREADS=$threads FP16TOOL_COMPARE_RUNS=$runs FP16TOOL_COMPARE_ROUNDS=$rounds \
 	FP16TOOL_COMPARE_MODELS="$models" \
 	go test ./cpu -run '^TestCompareOracle$' -count=1 -v -timeout 30m |
 	sed -n 's/^[[:space:]]*//; s/^compare_test.go:[0-9]*:[[:space:]]*//; /^|/p; /thread(s)/p; /FAIL/p; /Error/p'

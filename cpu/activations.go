@@ -62,18 +62,16 @@ func prepareUnary(kind unaryOp) prepareFunc {
 func unary(kind unaryOp, alpha float32, in, out []float32) {
 	out = out[:len(in)]
 	switch kind {
-	case unRelu:
-		for i, v := range in {
-			out[i] = max(v, 0)
+	case unRelu, unRelu6, unReluN1To1:
+		lo, hi := float32(0), float32(math.Inf(1))
+		if kind == unRelu6 {
+			hi = 6
+		} else if kind == unReluN1To1 {
+			lo, hi = -1, 1
 		}
-	case unRelu6:
-		for i, v := range in {
-			out[i] = min(max(v, 0), 6)
-		}
-	case unReluN1To1:
-		for i, v := range in {
-			out[i] = min(max(v, -1), 1)
-		}
+		copy(out, in)
+		clampSlice(out, lo, hi)
+		return
 	case unLogistic:
 		for i, v := range in {
 			out[i] = float32(1 / (1 + math.Exp(-float64(v))))

@@ -71,6 +71,12 @@ func prepareBinary(kind binOp) prepareFunc {
 		}
 		clampIt := act != graph.ActNone
 		if sameShape(a.shape, b.shape) {
+			if !x.c.opt.Reference {
+				return func() error {
+					binClamp(kind, out.f32(), a.f32(), b.f32(), lo, hi)
+					return nil
+				}, nil
+			}
 			return func() error {
 				o := out.f32()
 				binRow(kind, o, a.f32(), 0, 1, b.f32(), 0, 1)
@@ -87,7 +93,7 @@ func prepareBinary(kind binOp) prepareFunc {
 				binRow(kind, o[oi:oi+n], av, ai, da, bv, bi, db)
 			})
 			if clampIt {
-				clampAll(o, lo, hi)
+				clampSlice(o, lo, hi)
 			}
 			return nil
 		}, nil

@@ -127,6 +127,18 @@ func TestMicrokernelsMatchGo(t *testing.T) {
 		if d := maxRelDiff(t, c0, c1); d > 1e-6 {
 			t.Errorf("tile1x16 k=%d: %.3g", k, d)
 		}
+		for _, kind := range []binOp{binAdd, binSub, binMul, binDiv, binMax, binMin} {
+			a, b := randSlice(r, k+5), randSlice(r, k+5)
+			got, want := make([]float32, k+5), make([]float32, k+5)
+			binClamp(kind, got, a, b, -0.5, 0.75)
+			binSame(kind, want, a, b)
+			for i, v := range want {
+				want[i] = clamp(v, -0.5, 0.75)
+			}
+			if d := maxRelDiff(t, got, want); d != 0 {
+				t.Errorf("binClamp %d n=%d: %.3g", kind, k+5, d)
+			}
+		}
 		x, w := randSlice(r, k+1), randSlice(r, k+1)
 		y0 := randSlice(r, k+1)
 		y1 := append([]float32(nil), y0...)

@@ -109,3 +109,47 @@ func dwPixelGo(from, c, stride int, x *float32, offs []int, w *float32, y *float
 		}
 	}
 }
+
+// binClamp computes out[i] = clamp(a[i] op b[i], lo, hi) for contiguous
+// operands, with the AVX2 kernels for ADD, SUB and MUL when available.
+func binClamp(kind binOp, out, a, b []float32, lo, hi float32) {
+	n := len(out)
+	a, b = a[:n], b[:n]
+	done := 0
+	if useAsm && n >= 8 {
+		switch kind {
+		case binAdd:
+			addClampAsm(n, &a[0], &b[0], &out[0], lo, hi)
+			done = n &^ 7
+		case binSub:
+			subClampAsm(n, &a[0], &b[0], &out[0], lo, hi)
+			done = n &^ 7
+		case binMul:
+			mulClampAsm(n, &a[0], &b[0], &out[0], lo, hi)
+			done = n &^ 7
+		}
+	}
+	if done < n {
+		binSame(kind, out[done:], a[done:], b[done:])
+		clampSlice(out[done:], lo, hi)
+	}
+}
+
+// clampSlice clamps v to [lo, hi] in place.
+func clampSlice(v []float32, lo, hi float32) {
+	done := 0
+	if useAsm && len(v) >= 8 {
+		clampAsm(len(v), &v[0], &v[0], &v[0], lo, hi)
+		done = len(v) &^ 7
+	}
+	for i := done; i < len(v); i++ {
+		x := v[i]
+		if x < lo {
+			x = lo
+		}
+		if x > hi {
+			x = hi
+		}
+		v[i] = x
+	}
+}

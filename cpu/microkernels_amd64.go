@@ -23,3 +23,15 @@ func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32
 
 //go:noescape
 func dwRowAsm(c8, npix int, x *float32, xstep int, offs *int, ntaps int, w *float32, wstride int, bias, y *float32, ystride int, lo, hi float32)
+
+//go:noescape
+func addClampAsm(n int, a, b, out *float32, lo, hi float32)
+
+//go:noescape
+func subClampAsm(n int, a, b, out *float32, lo, hi float32)
+
+//go:noescape
+func mulClampAsm(n int, a, b, out *float32, lo, hi float32)
+
+//go:noescape
+func clampAsm(n int, a, b, out *float32, lo, hi float32)

@@ -18,3 +18,8 @@ func convTile4Asm(k, ntaps int, offs *int, a0, a1, a2, a3, b, bias, out *float32
 func dwRowAsm(c8, npix int, x *float32, xstep int, offs *int, ntaps int, w *float32, wstride int, bias, y *float32, ystride int, lo, hi float32) {
 	panic("unreachable: dwRowAsm without assembly")
 }
+
+func addClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable") }
+func subClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable") }
+func mulClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable") }
+func clampAsm(n int, a, b, out *float32, lo, hi float32)    { panic("unreachable") }

@@ -143,9 +143,7 @@ func poolRows(g *convGeom, isMax bool, in, out []float32, lo, hi int) {
 					o[i] /= f
 				}
 			}
-			for i, v := range o {
-				o[i] = min(max(v, g.lo), g.hi)
-			}
+			clampSlice(o, g.lo, g.hi)
 		}
 	}
 }
