@@ -7,11 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fp16tool/fp16tool/convert"
+	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/demomodel"
 	"github.com/fp16tool/fp16tool/tflite"
@@ -217,8 +220,9 @@ func TestConvertRoundTrip(t *testing.T) {
 	}
 }
 
-// TestDemo: demo converts the embedded model for every target: gpu gives a
-// float16 model, the int8 targets say "not supported yet".
+// TestDemo: demo converts the embedded model for every target (gpu gives a
+// float16 model, the int8 targets say "not supported yet") and runs the
+// results on the backends present.
 func TestDemo(t *testing.T) {
 	status, stdout, stderr := run(t, "demo")
 	if status != 0 {
@@ -241,5 +245,14 @@ func TestDemo(t *testing.T) {
 	}
 	if l := found["gpu->fp32"]; !strings.HasSuffix(l, "ok") {
 		t.Errorf("fp32 row %q", l)
+	}
+	// With the cpu backend, the float16 model's outputs stay within 1e-3
+	// of the float32 original's (second-to-last column).
+	if slices.Contains(engine.Available(), "cpu") {
+		f := strings.Fields(found["gpu"])
+		e, err := strconv.ParseFloat(f[len(f)-2], 64)
+		if err != nil || e > 1e-3 || !strings.Contains(found["original"], "0.00e+00") {
+			t.Errorf("cpu error of the float16 model %q (%v); rows %q, %q", f[len(f)-2], err, found["gpu"], found["original"])
+		}
 	}
 }

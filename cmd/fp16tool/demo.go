@@ -3,12 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fp16tool/fp16tool/convert"
+	"github.com/fp16tool/fp16tool/engine"
+	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/demomodel"
 	"github.com/fp16tool/fp16tool/tflite"
 )
@@ -24,6 +30,20 @@ type demoRow struct {
 	Time      time.Duration
 	MaxRel    float64
 	Err       error
+	// Model is the converted file (nil on error).
+	Model []byte
+	// Runs are the results per backend name.
+	Runs map[string]demoRun
+}
+
+// demoRun is one converted model run on one backend.
+type demoRun struct {
+	// Ms is the median time of one inference.
+	Ms float64
+	// MaxErr is the max abs difference of the outputs from the float32
+	// original's on the same backend and input.
+	MaxErr float64
+	Err    error
 }
 
 func newDemoCmd() *cobra.Command {
@@ -33,7 +53,10 @@ func newDemoCmd() *cobra.Command {
 		Long: `demo runs the main job on a small CNN that fp16tool builds itself (seeded
 weights, written with its own writer and embedded in the binary): it converts
 the model for each target and prints the precision chosen, the size, the
-conversion time and the largest relative rounding error of the weights.`,
+conversion time and the largest relative rounding error of the weights; then
+it runs the original and every converted model on each backend present, with
+the same fixed input, and prints the run time and the max abs error of the
+outputs against the float32 original.`,
 		Example: "  fp16tool demo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +69,7 @@ conversion time and the largest relative rounding error of the weights.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "Demo model: %s, %s, input %v, %d ops, %d tensors\n\n",
 				m.Description, humanBytes(int64(len(data))), sg.Tensors[sg.Inputs[0]].Shape, len(sg.Ops), len(sg.Tensors))
-			var rows []demoRow
+			rows := []demoRow{{Target: "original", Precision: convert.FP32, Size: int64(len(data)), Ratio: 1, Model: data}}
 			for _, t := range convert.Targets {
 				opt := convert.Options{Target: t}
 				if t == convert.TargetAuto {
@@ -60,31 +83,51 @@ conversion time and the largest relative rounding error of the weights.`,
 				r.Target = "gpu->fp32"
 				rows = append(rows, r)
 			}
+			backends := engine.Available()
+			demoRunAll(rows, backends)
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "target\tprecision\tsize\tratio\tconvert\tmax weight rel. error\tstatus")
+			head := "target\tprecision\tsize\tratio\tconvert\tmax weight rel. error"
+			for _, b := range backends {
+				head += fmt.Sprintf("\t%s run\t%s max|err| vs fp32", b, b)
+			}
+			fmt.Fprintln(tw, head+"\tstatus")
 			for _, r := range rows {
 				if r.Err != nil {
 					status := "error: " + oneLine(r.Err.Error())
 					if errors.Is(r.Err, convert.ErrNotSupported) {
 						status = "int8: not supported yet"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", r.Target, r.Precision, status)
+					fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-%s\t%s\n", r.Target, r.Precision, strings.Repeat("\t-\t-", len(backends)), status)
 					continue
 				}
-				rel := "-"
+				rel, conv := "-", "-"
 				if r.Precision == convert.FP16 {
 					rel = fmt.Sprintf("%.2e", r.MaxRel)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.2f ms\t%s\tok\n", r.Target, r.Precision, humanBytes(r.Size), r.Ratio, float64(r.Time.Microseconds())/1000, rel)
+				if r.Target != "original" {
+					conv = fmt.Sprintf("%.2f ms", float64(r.Time.Microseconds())/1000)
+				}
+				line := fmt.Sprintf("%s\t%s\t%s\t%.3f\t%s\t%s", r.Target, r.Precision, humanBytes(r.Size), r.Ratio, conv, rel)
+				status := "ok"
+				for _, b := range backends {
+					run := r.Runs[b]
+					if run.Err != nil {
+						line += "\t-\t-"
+						status = b + ": " + oneLine(run.Err.Error())
+						continue
+					}
+					line += fmt.Sprintf("\t%.2f ms\t%.2e", run.Ms, run.MaxErr)
+				}
+				fmt.Fprintln(tw, line+"\t"+status)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			// TODO(lead): run each converted model on every backend present
-			// (package engine: cpu, and gpu when a Vulkan device is there)
-			// and print run times and the max abs error against the float32
-			// original, once the engine and its CPU backend have landed.
-			fmt.Fprintln(w, "\nRunning the results on the CPU and GPU backends comes with the engine.")
+			if len(backends) == 0 {
+				fmt.Fprintln(w, "\nNo backend can run here, so nothing was run.")
+			} else {
+				fmt.Fprintf(w, "\nRun on %s with the same fixed pseudo-random input; errors are against the float32 original on the same backend.\n", strings.Join(backends, ", "))
+			}
 			return nil
 		},
 	}
@@ -98,17 +141,89 @@ func demoConvert(data []byte, opt convert.Options) demoRow {
 		return row
 	}
 	start := time.Now()
-	_, r, err := convert.ConvertBytes("demo", data, opt)
+	out, r, err := convert.ConvertBytes("demo", data, opt)
 	row.Time = time.Since(start)
 	if err != nil {
 		row.Err = err
 		return row
 	}
-	row.Size, row.Ratio = r.SizeAfter, r.Ratio
+	row.Size, row.Ratio, row.Model = r.SizeAfter, r.Ratio, out
 	for _, t := range r.Tensors {
 		if t.Stats != nil && t.Stats.MaxRelError > row.MaxRel {
 			row.MaxRel = t.Stats.MaxRelError
 		}
 	}
 	return row
+}
+
+// demoRunAll runs every converted model of rows (rows[0] is the float32
+// original) on each backend, with the same fixed input, and records the
+// median run time and the max abs error against the original's outputs.
+func demoRunAll(rows []demoRow, backends []string) {
+	for i := range rows {
+		rows[i].Runs = map[string]demoRun{}
+	}
+	for _, name := range backends {
+		var ref [][]float32
+		for i := range rows {
+			if rows[i].Err != nil || rows[i].Model == nil {
+				continue
+			}
+			outs, ms, err := demoRun1(name, rows[i].Model)
+			run := demoRun{Ms: ms, Err: err}
+			if i == 0 {
+				ref = outs
+			}
+			if err == nil && ref != nil {
+				for k := range outs {
+					for j := range outs[k] {
+						if k < len(ref) && j < len(ref[k]) {
+							run.MaxErr = math.Max(run.MaxErr, math.Abs(float64(outs[k][j])-float64(ref[k][j])))
+						}
+					}
+				}
+			}
+			rows[i].Runs[name] = run
+		}
+	}
+}
+
+// demoRun1 compiles model on backend name, runs it on fillDeterministic's
+// input (one warm-up, then 5 timed runs) and returns the float32 outputs
+// and the median run time in milliseconds.
+func demoRun1(name string, model []byte) ([][]float32, float64, error) {
+	b, err := engine.Get(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	m, err := tflite.Load(demomodel.FileName, model)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := b.Compile(m, engine.Options{Threads: 1, Name: "demo"})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer p.Close()
+	fillDeterministic(p)
+	if err := p.Run(); err != nil {
+		return nil, 0, err
+	}
+	times := make([]float64, 5)
+	for i := range times {
+		t := time.Now()
+		if err := p.Run(); err != nil {
+			return nil, 0, err
+		}
+		times[i] = float64(time.Since(t).Nanoseconds()) / 1e6
+	}
+	sort.Float64s(times)
+	var outs [][]float32
+	for i, info := range p.Outputs() {
+		if info.Type != graph.Float32 {
+			return nil, 0, fmt.Errorf("output %d is %s, want FLOAT32", i, info.Type)
+		}
+		outs = append(outs, slices.Clone(engine.Float32s(p.Output(i))))
+	}
+	return outs, times[len(times)/2], nil
 }
