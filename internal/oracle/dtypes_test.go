@@ -12,6 +12,7 @@ import (
 
 	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/tensorio"
+	"github.com/fp16tool/fp16tool/tflite"
 )
 
 // reshapeModel builds a .tflite model with one RESHAPE per element type:
@@ -118,8 +119,15 @@ func TestElementTypes(t *testing.T) {
 	} {
 		t.Run(c.runtime, func(t *testing.T) {
 			model := filepath.Join(t.TempDir(), "reshape.tflite")
-			if err := os.WriteFile(model, reshapeModel(c.types), 0o644); err != nil {
+			raw := reshapeModel(c.types)
+			if err := os.WriteFile(model, raw, 0o644); err != nil {
 				t.Fatal(err)
+			}
+			// fp16tool's reader accepts the hand-built file too.
+			if m, err := tflite.Load("reshape.tflite", raw); err != nil {
+				t.Fatalf("tflite.Load: %v", err)
+			} else if n := len(m.Main().Ops); n != len(c.types) {
+				t.Fatalf("tflite.Load reads %d ops, want %d", n, len(c.types))
 			}
 			var inputs []tensorio.Tensor
 			for k, dt := range c.types {

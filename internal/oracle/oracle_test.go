@@ -14,6 +14,7 @@ import (
 	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/tensorio"
 	"github.com/fp16tool/fp16tool/internal/testenv"
+	"github.com/fp16tool/fp16tool/tflite"
 )
 
 // inputRange is the pixel range each fixture expects, as MediaPipe's
@@ -324,5 +325,40 @@ func TestTimings(t *testing.T) {
 		l := append([]float64(nil), res[i].LatenciesMs...)
 		sort.Float64s(l)
 		t.Logf("%-40s %-6s %7d %8.1f %9.2f", filepath.Base(j.Model), j.Options.Runtime, j.Options.Threads, res[i].InitMs, l[len(l)/2])
+	}
+}
+
+// TestFixtureTensorsMatchTflite checks the runtime's view of every
+// fixture's inputs and outputs (order, element type, shape) against
+// fp16tool's own reader, tflite.LoadFile.
+func TestFixtureTensorsMatchTflite(t *testing.T) {
+	res, _ := liteRTRuns(t)
+	for _, f := range testenv.Fixtures {
+		m, err := tflite.LoadFile(testenv.Model(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sg := m.Main()
+		for _, side := range []struct {
+			what string
+			idx  []int
+			got  []TensorInfo
+		}{{"input", sg.Inputs, res[f].Inputs}, {"output", sg.Outputs, res[f].OutputInfo}} {
+			if len(side.idx) != len(side.got) {
+				t.Errorf("%s: tflite reads %d %ss, the runtime reports %d", f, len(side.idx), side.what, len(side.got))
+				continue
+			}
+			for k, ti := range side.idx {
+				want := sg.Tensors[ti]
+				shape := make([]int, len(want.Shape))
+				for i, d := range want.Shape {
+					shape[i] = int(d)
+				}
+				g := side.got[k]
+				if g.Type != want.Type || !reflect.DeepEqual(g.Shape, shape) {
+					t.Errorf("%s: %s %d: runtime %s %v%v, tflite %s %v%v", f, side.what, k, g.Name, g.Type, g.Shape, want.Name, want.Type, shape)
+				}
+			}
+		}
 	}
 }
