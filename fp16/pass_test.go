@@ -373,3 +373,55 @@ func TestRemoveUnusedTensorsRenumbers(t *testing.T) {
 		t.Errorf("signatures %+v inputs %v outputs %v", m.Signatures[0], sg.Inputs, sg.Outputs)
 	}
 }
+
+// TestPlanReasons covers the constants Quantize must leave in float32, and
+// names that are already taken.
+func TestPlanReasons(t *testing.T) {
+	sp := &graph.Sparsity{TraversalOrder: []int32{0}, DimMetadata: []graph.DimMetadata{{Format: graph.DimDense, DenseSize: 1}}}
+	sg := &graph.Subgraph{
+		Tensors: []*graph.Tensor{
+			act("in", 1),                   // 0
+			f32const("io", []int32{1}, 1),  // 1: also a subgraph output
+			f32const("var", []int32{1}, 2), // 2: variable
+			{Name: "sparse", Type: graph.Float32, Shape: []int32{1}, Data: f32bytes(3), Sparsity: sp}, // 3: read by ADD directly
+			f32const("c", []int32{1}, 4), // 4
+			act("c_dequantize", 1),       // 5: name taken
+			act("out", 1),                // 6
+			act("out2", 1),               // 7
+		},
+		Inputs:  []int{0},
+		Outputs: []int{6, 1},
+		Ops: []*graph.Op{
+			{Code: graph.OpAdd, Inputs: []int{0, 1}, Outputs: []int{5}},
+			{Code: graph.OpAdd, Inputs: []int{5, 2}, Outputs: []int{7}},
+			{Code: graph.OpMul, Inputs: []int{7, 3}, Outputs: []int{6}},
+			{Code: graph.OpMul, Inputs: []int{6, 4}, Outputs: []int{6}},
+		},
+	}
+	sg.Tensors[2].IsVariable = true
+	// A second subgraph with its own constant: planned independently.
+	sg2 := &graph.Subgraph{
+		Tensors: []*graph.Tensor{act("x", 1), f32const("k", []int32{1}, 5), act("y", 1)},
+		Inputs:  []int{0}, Outputs: []int{2},
+		Ops: []*graph.Op{{Code: graph.OpMul, Inputs: []int{0, 1}, Outputs: []int{2}}},
+	}
+	m := &graph.Model{Subgraphs: []*graph.Subgraph{sg, sg2}}
+	res, err := Quantize(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, tr := range res.Tensors {
+		got[tr.Name] = tr.Reason
+	}
+	want := map[string]string{"io": ReasonGraphIO, "var": ReasonVariable, "sparse": ReasonSparse, "c": ReasonConvert, "k": ReasonConvert}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reasons %v, want %v", got, want)
+	}
+	if n := sg.Tensors[len(sg.Tensors)-1].Name; n != "c_dequantize1" {
+		t.Errorf("new tensor named %q, want c_dequantize1", n)
+	}
+	if got := opSummary(sg2); !reflect.DeepEqual(got, []string{"DEQUANTIZE k -> k_dequantize", "MUL x k_dequantize -> y"}) {
+		t.Errorf("subgraph 1: %q", got)
+	}
+}
