@@ -62,6 +62,9 @@ type Decision struct {
 	Consumers []string `json:"consumers"`
 	// Convert reports whether the tensor becomes FLOAT16.
 	Convert bool `json:"convert"`
+	// Precision is what the tensor is stored as afterwards: "float16" or
+	// "float32".
+	Precision string `json:"precision"`
 	// Reason says why, one of the Reason constants, possibly followed by
 	// detail (e.g. the excluded op's name).
 	Reason string `json:"reason"`
@@ -162,6 +165,10 @@ func Plan(m *graph.Model, opt Options) ([]Decision, error) {
 					d.Convert = true
 					d.Reason = ReasonConvert
 				}
+			}
+			d.Precision = "float32"
+			if d.Convert {
+				d.Precision = "float16"
 			}
 			out = append(out, d)
 		}
