@@ -26,7 +26,12 @@ for m in "$@"; do
 	models="$models $(cd "$(dirname "$m")" && pwd)/$(basename "$m")"
 done
 cd "$root"
-FP16TOOL_COMPARE=1 FP16TOOL_COMPARE_THREADS=$threads FP16TOOL_COMPARE_RUNS=$runs FP16TOOL_COMPARE_ROUNDS=$rounds \
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! FP16TOOL_COMPARE=1 FP16TOOL_COMPARE_THREADS=$threads FP16TOOL_COMPARE_RUNS=$runs FP16TOOL_COMPARE_ROUNDS=$rounds \
 	FP16TOOL_COMPARE_MODELS="$models" \
-	go test ./cpu -run '^TestCompareOracle$' -count=1 -v -timeout 30m |
-	sed -n 's/^[[:space:]]*//; s/^compare_test.go:[0-9]*:[[:space:]]*//; /^|/p; /thread(s)/p; /FAIL/p; /Error/p'
+	go test ./cpu -run '^TestCompareOracle$' -count=1 -v -timeout 60m >"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	exit 1
+fi
+sed -n 's/^[[:space:]]*//; /^|/p; /thread(s)/p' "$log"
