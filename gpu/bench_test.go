@@ -115,3 +115,23 @@ func BenchmarkDispatchOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*ops), "µs/dispatch")
 }
+
+func TestTuneTile(t *testing.T) {
+	d := openTest(t, DefaultOptions())
+	cands := []Tile{{4, 4}, {8, 4}}
+	best, all, err := TuneTile(d, FP32, 64, 2, cands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || (best != cands[0] && best != cands[1]) {
+		t.Fatalf("best %v, timings %+v", best, all)
+	}
+	for _, tt := range all {
+		if tt.Time <= 0 || tt.GFLOPS <= 0 {
+			t.Errorf("timing %+v", tt)
+		}
+	}
+	if _, _, err := TuneTile(d, FP32, 30, 1, nil); err == nil {
+		t.Error("size 30 accepted")
+	}
+}

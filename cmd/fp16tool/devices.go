@@ -30,10 +30,50 @@ type deviceReport struct {
 	gpu.DeviceInfo
 	RecommendedPrecision string `json:"recommended_precision"`
 	UnifiedMemory        bool   `json:"unified_memory"`
+	// GemmTuning is filled by --tune: per precision, the fastest GEMM tile
+	// and its speed.
+	GemmTuning []gemmTuning `json:"gemm_tuning,omitempty"`
+}
+
+type gemmTuning struct {
+	Precision string  `json:"precision"`
+	Size      int     `json:"size"`
+	TileM     int     `json:"tile_m"`
+	TileN     int     `json:"tile_n"`
+	GFLOPS    float64 `json:"gflops"`
+}
+
+// tuneDevice runs gpu.TuneTile on device index in every precision it
+// supports.
+var tuneDevice = func(index, size int) ([]gemmTuning, error) {
+	d, err := gpu.Open(gpu.Options{Index: index})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	var out []gemmTuning
+	for _, p := range gpu.Precisions {
+		if !d.Info().Supports(p) {
+			continue
+		}
+		best, all, err := gpu.TuneTile(d, p, size, 5, nil)
+		if err != nil {
+			return out, err
+		}
+		g := gemmTuning{Precision: p.String(), Size: size, TileM: best.M, TileN: best.N}
+		for _, t := range all {
+			g.GFLOPS = max(g.GFLOPS, t.GFLOPS)
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 func newDevicesCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		tune   int
+	)
 	cmd := &cobra.Command{
 		Use:   "devices",
 		Short: "List the Vulkan devices, their float16/int8 support and the recommended GPU precision",
@@ -46,8 +86,13 @@ arithmetic) with 16-bit storage only, fp32 otherwise.
 
 Without a Vulkan loader or device it says why and exits with status 0; the
 GPU backend is then unavailable and --backend=auto uses the CPU. CPU Vulkan
-drivers (lavapipe: apt-get install mesa-vulkan-drivers) are listed too.`,
+drivers (lavapipe: apt-get install mesa-vulkan-drivers) are listed too.
+
+With --tune N each device also times an NxNxN GEMM in every precision it
+supports with several register tiles (best of 5 runs, GPU timestamps) and
+reports the fastest tile and its GFLOP/s.`,
 		Example: `  fp16tool devices
+  fp16tool devices --tune 512
   fp16tool devices --json | jq '.devices[] | {name, recommended_precision}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,9 +101,21 @@ drivers (lavapipe: apt-get install mesa-vulkan-drivers) are listed too.`,
 				return err
 			}
 			var reps []deviceReport
+			if tune != 0 && (tune < 4 || tune%4 != 0) {
+				return fmt.Errorf("--tune %d: the GEMM size must be a positive multiple of 4", tune)
+			}
 			for _, d := range infos {
-				reps = append(reps, deviceReport{DeviceInfo: d,
-					RecommendedPrecision: d.RecommendedPrecision().String(), UnifiedMemory: d.UnifiedMemory()})
+				r := deviceReport{DeviceInfo: d,
+					RecommendedPrecision: d.RecommendedPrecision().String(), UnifiedMemory: d.UnifiedMemory()}
+				if tune > 0 {
+					debugf(cmd, 1, "tuning the GEMM tile on device %d (%s)", d.Index, d.Name)
+					g, err := tuneDevice(d.Index, tune)
+					if err != nil {
+						return fmt.Errorf("tuning device %d (%s): %w", d.Index, d.Name, err)
+					}
+					r.GemmTuning = g
+				}
+				reps = append(reps, r)
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -92,6 +149,7 @@ drivers (lavapipe: apt-get install mesa-vulkan-drivers) are listed too.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().IntVar(&tune, "tune", 0, "also time an `N`xNxN GEMM per precision and register tile and report the fastest")
 	return cmd
 }
 
@@ -162,6 +220,9 @@ func writeDevice(w io.Writer, r deviceReport) error {
 			byteSize(uint64(l.MaxComputeSharedMemorySize)), byteSize(uint64(l.MaxStorageBufferRange)),
 			l.MaxPushConstantsSize, ts)},
 		{"recommended", r.RecommendedPrecision + ": " + precisionWhy[d.RecommendedPrecision()]},
+	}
+	for _, g := range r.GemmTuning {
+		rows = append(rows, [2]string{"gemm " + g.Precision, fmt.Sprintf("%.1f GFLOP/s at %d³, tile %dx%d", g.GFLOPS, g.Size, g.TileM, g.TileN)})
 	}
 	if _, err := fmt.Fprintf(w, "Vulkan device %d: %s\n", d.Index, d.Name); err != nil {
 		return err

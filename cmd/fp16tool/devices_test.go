@@ -81,3 +81,18 @@ func TestDevicesLive(t *testing.T) {
 		t.Errorf("status %d, stderr %q, stdout:\n%s", code, errs, out)
 	}
 }
+
+func TestDevicesTune(t *testing.T) {
+	fakeDevices(t, []gpu.DeviceInfo{{Index: 0, Name: "Big GPU", Type: "discrete"}}, nil)
+	old := tuneDevice
+	tuneDevice = func(index, size int) ([]gemmTuning, error) {
+		return []gemmTuning{{Precision: "fp16", Size: size, TileM: 8, TileN: 4, GFLOPS: 12.34}}, nil
+	}
+	t.Cleanup(func() { tuneDevice = old })
+	code, out, errs := run(t, "devices", "--tune", "256")
+	if code != 0 || !strings.Contains(out, "gemm fp16            12.3 GFLOP/s at 256³, tile 8x4") {
+		t.Errorf("status %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	code, out, errs = run(t, "devices", "--tune", "30")
+	wantOneLineError(t, code, out, errs, "multiple of 4")
+}
