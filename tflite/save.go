@@ -28,7 +28,14 @@ var inlineLimit = int64(1<<31 - 1<<24)
 // sets both deprecated_builtin_code and builtin_code. Save checks the model
 // first (indices, data sizes, options types) and returns an error wrapping
 // ErrMalformed instead of writing a bad file.
-func Save(m *graph.Model) ([]byte, error) {
+func Save(m *graph.Model) (out []byte, err error) {
+	defer func() {
+		// The flatbuffers builder panics past 2 GB of tables; Save keeps
+		// constant data out of it then, but turn any panic into an error.
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("tflite: save: internal error (please report): %v", r)
+		}
+	}()
 	if m == nil {
 		return nil, &formatError{file: "save", msg: "nil model"}
 	}
@@ -66,7 +73,7 @@ func Save(m *graph.Model) ([]byte, error) {
 		return nil, fmt.Errorf("tflite: save: internal error: flatbuffer size changed from %d to %d bytes between passes", len(fb), len(fb2))
 	}
 	fb = fb2
-	out := make([]byte, pos)
+	out = make([]byte, pos)
 	copy(out, fb)
 	for i, d := range s.bufs {
 		if offs[i] != 0 {
