@@ -81,7 +81,13 @@ func unary(kind unaryOp, alpha float32, in, out []float32) {
 			out[i] = float32(math.Tanh(float64(v)))
 		}
 	case unHardSwish:
-		for i, v := range in {
+		done := 0
+		if useAsm && len(in) >= 8 {
+			hardSwishAsm(len(in), &in[0], &out[0])
+			done = len(in) &^ 7
+		}
+		for i := done; i < len(in); i++ {
+			v := in[i]
 			out[i] = v * min(max(v+3, 0), 6) / 6
 		}
 	case unLeakyRelu:

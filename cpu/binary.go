@@ -87,6 +87,22 @@ func prepareBinary(kind binOp) prepareFunc {
 			}, nil
 		}
 		it := newStrided(shape, bcastStrides(a.shape, shape), bcastStrides(b.shape, shape))
+		if !x.c.opt.Reference {
+			return func() error {
+				o, av, bv := out.f32(), a.f32(), b.f32()
+				it.rows(func(oi, ai, bi, n, da, db int) {
+					if da == 1 && db == 1 {
+						binClamp(kind, o[oi:oi+n], av[ai:ai+n], bv[bi:bi+n], lo, hi)
+						return
+					}
+					binRow(kind, o[oi:oi+n], av, ai, da, bv, bi, db)
+					if clampIt {
+						clampSlice(o[oi:oi+n], lo, hi)
+					}
+				})
+				return nil
+			}, nil
+		}
 		return func() error {
 			o, av, bv := out.f32(), a.f32(), b.f32()
 			it.rows(func(oi, ai, bi, n, da, db int) {

@@ -149,3 +149,39 @@ func TestMicrokernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+func TestTransposeConvFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	pl := newPool(2)
+	defer pl.close()
+	for i := 0; i < 100; i++ {
+		g := &convGeom{batch: 1 + r.IntN(2), inH: 1 + r.IntN(7), inW: 1 + r.IntN(7), inC: 1 + r.IntN(20),
+			outC: 1 + r.IntN(20), kH: 1 + r.IntN(4), kW: 1 + r.IntN(4), strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), dilH: 1, dilW: 1}
+		g.kC = g.inC
+		p := graph.Padding(r.IntN(2))
+		// Output size: the transposed convolution's, padding as TFLite computes it.
+		if p == graph.PaddingValid {
+			g.outH, g.outW = (g.inH-1)*g.strideH+g.kH, (g.inW-1)*g.strideW+g.kW
+		} else {
+			g.outH, g.outW = g.inH*g.strideH, g.inW*g.strideW
+		}
+		_, g.padH = window(p, g.outH, g.kH, g.strideH, 1)
+		_, g.padW = window(p, g.outW, g.kW, g.strideW, 1)
+		g.lo, g.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+		if r.IntN(2) == 0 {
+			g.lo = 0
+		}
+		in := randSlice(r, g.batch*g.inH*g.inW*g.inC)
+		w := randSlice(r, g.outC*g.kH*g.kW*g.inC)
+		bias := randSlice(r, g.outC)
+		n := g.batch * g.outH * g.outW * g.outC
+		want, got := make([]float32, n), make([]float32, n)
+		transposeConvRef(g, in, w, bias, want)
+		tf := newTransposeFast(g, w, bias)
+		pl.run(tf.gemm.items(), 1, func(lo, hi int) { tf.gemm.compute(in, tf.cols, lo, hi) })
+		tf.col2im(got)
+		if d := maxRelDiff(t, got, want); d > 1e-5 {
+			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, d)
+		}
+	}
+}

@@ -35,3 +35,6 @@ func mulClampAsm(n int, a, b, out *float32, lo, hi float32)
 
 //go:noescape
 func clampAsm(n int, a, b, out *float32, lo, hi float32)
+
+//go:noescape
+func hardSwishAsm(n int, x, out *float32)

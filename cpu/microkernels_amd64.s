@@ -422,3 +422,38 @@ clampAsm_done:
 	VZEROUPPER
 	RET
 
+// func hardSwishAsm(n int, x, out *float32)
+// out[i] = x[i] * clamp(x[i]+3, 0, 6) * (1/6) for the first n&^7 floats.
+TEXT ·hardSwishAsm(SB), NOSPLIT, $0-24
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         out+16(FP), DI
+	MOVL         $0x40400000, AX // 3.0
+	MOVL         AX, X10
+	VBROADCASTSS X10, Y10
+	MOVL         $0x40C00000, AX // 6.0
+	MOVL         AX, X11
+	VBROADCASTSS X11, Y11
+	MOVL         $0x3E2AAAAB, AX // 1/6
+	MOVL         AX, X12
+	VBROADCASTSS X12, Y12
+	VXORPS       Y13, Y13, Y13
+	SHRQ         $3, CX
+	JEQ          hs_done
+
+hs_loop:
+	VMOVUPS (SI), Y0
+	VADDPS  Y10, Y0, Y1
+	VMAXPS  Y13, Y1, Y1
+	VMINPS  Y11, Y1, Y1
+	VMULPS  Y0, Y1, Y1
+	VMULPS  Y12, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     hs_loop
+
+hs_done:
+	VZEROUPPER
+	RET

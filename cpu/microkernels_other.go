@@ -23,3 +23,5 @@ func addClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable
 func subClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable") }
 func mulClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable") }
 func clampAsm(n int, a, b, out *float32, lo, hi float32)    { panic("unreachable") }
+
+func hardSwishAsm(n int, x, out *float32) { panic("unreachable") }

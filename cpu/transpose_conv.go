@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/fp16tool/fp16tool/graph"
 )
@@ -48,7 +49,7 @@ func prepareTransposeConv(x *opCtx) (kernel, error) {
 	if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
 		return nil, err
 	}
-	return transposeConvKernel(g, in, w, bias, out), nil
+	return x.c.transposeConvKernel(g, in, w, bias, out), nil
 }
 
 // transposeGeom checks the shapes common to both transposed convolutions.
@@ -112,10 +113,26 @@ func prepareConvTransposeBias(x *opCtx) (kernel, error) {
 	}
 	g.padH, g.padW = totH/2, totW/2
 	g.lo, g.hi, _ = actRange(x, graph.ActNone)
-	return transposeConvKernel(g, in, w, bias, out), nil
+	return x.c.transposeConvKernel(g, in, w, bias, out), nil
 }
 
-func transposeConvKernel(g *convGeom, in, w, bias, out *tensor) kernel {
+func (c *compiler) transposeConvKernel(g *convGeom, in, w, bias, out *tensor) kernel {
+	if !c.opt.Reference && w.konst && (bias == nil || bias.konst) {
+		var b []float32
+		if bias != nil {
+			b = bias.f32()
+		}
+		t := newTransposeFast(g, w.f32(), b)
+		var src []float32
+		work := func(lo, hi int) { t.gemm.compute(src, t.cols, lo, hi) }
+		items := t.gemm.items()
+		return func() error {
+			src = in.f32()
+			c.pool.run(items, 8, work)
+			t.col2im(out.f32())
+			return nil
+		}
+	}
 	return func() error {
 		var b []float32
 		if bias != nil {
@@ -123,6 +140,76 @@ func transposeConvKernel(g *convGeom, in, w, bias, out *tensor) kernel {
 		}
 		transposeConvRef(g, in.f32(), w.f32(), b, out.f32())
 		return nil
+	}
+}
+
+// transposeFast is the optimized transposed convolution: one GEMM from
+// the input pixels to every (tap, output channel) pair (a 1x1 convolution
+// with kH*kW*outC output channels, on the optimized convolution path),
+// then a scatter-add of each tap's row into the output window (col2im).
+type transposeFast struct {
+	g    *convGeom
+	gemm *convFast
+	cols []float32 // [input pixel][tap][outC]
+	bias []float32
+}
+
+func newTransposeFast(g *convGeom, w, bias []float32) *transposeFast {
+	taps := g.kH * g.kW
+	wide := taps * g.outC
+	// Filter of the 1x1 convolution: row (tap*outC + oc) is w[oc, ky, kx, :].
+	wt := make([]float32, wide*g.inC)
+	for oc := 0; oc < g.outC; oc++ {
+		for t := 0; t < taps; t++ {
+			copy(wt[(t*g.outC+oc)*g.inC:][:g.inC], w[(oc*taps+t)*g.inC:][:g.inC])
+		}
+	}
+	pixels := g.batch * g.inH * g.inW
+	g1 := &convGeom{batch: 1, inH: 1, inW: pixels, inC: g.inC, outH: 1, outW: pixels, outC: wide,
+		kH: 1, kW: 1, kC: g.inC, strideH: 1, strideW: 1, dilH: 1, dilW: 1, groups: 1, filtersPerGroup: wide}
+	g1.lo, g1.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	t := &transposeFast{g: g, gemm: newConvFast(g1, wt, nil), cols: make([]float32, pixels*wide), bias: make([]float32, g.outC)}
+	copy(t.bias, bias)
+	return t
+}
+
+// col2im adds every input pixel's tap rows into the output, then the
+// bias and the activation clamp.
+func (t *transposeFast) col2im(out []float32) {
+	g := t.g
+	c := g.outC
+	for p := 0; p < g.batch*g.outH*g.outW; p++ {
+		copy(out[p*c:p*c+c], t.bias)
+	}
+	taps := g.kH * g.kW
+	p := 0
+	for n := 0; n < g.batch; n++ {
+		for iy := 0; iy < g.inH; iy++ {
+			for ix := 0; ix < g.inW; ix++ {
+				row := t.cols[p*taps*c:]
+				p++
+				for ky := 0; ky < g.kH; ky++ {
+					oy := iy*g.strideH - g.padH + ky
+					if oy < 0 || oy >= g.outH {
+						continue
+					}
+					for kx := 0; kx < g.kW; kx++ {
+						ox := ix*g.strideW - g.padW + kx
+						if ox < 0 || ox >= g.outW {
+							continue
+						}
+						o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
+						src := row[(ky*g.kW+kx)*c:][:c]
+						for j, v := range src {
+							o[j] += v
+						}
+					}
+				}
+			}
+		}
+	}
+	if g.lo > -3e38 || g.hi < 3e38 {
+		clampSlice(out[:g.batch*g.outH*g.outW*c], g.lo, g.hi)
 	}
 }
 
