@@ -112,7 +112,7 @@ func check(t *testing.T, p Precision, terms int, got []float32, want, mag []floa
 	}
 }
 
-var tiles = []Tile{{4, 4}, {1, 1}, {2, 8}}
+var tiles = []Tile{{4, 4}, {1, 1}, {2, 8}, {8, 8}}
 
 func TestGemm(t *testing.T) {
 	d := openTest(t, DefaultOptions())
