@@ -12,18 +12,22 @@ var ErrSameFile = errors.New("output would overwrite the input")
 
 // CheckOutput fails when out names the same file as in: the same cleaned
 // absolute path, or (when out exists) the same file by os.SameFile, which
-// also catches symbolic and hard links.
+// also catches symbolic and hard links; and when out is a folder.
 func CheckOutput(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
 	if err1 == nil && err2 == nil && ai == ao {
 		return fmt.Errorf("%w: %s", ErrSameFile, out)
 	}
+	so, errOut := os.Stat(out)
+	if errOut == nil && so.IsDir() {
+		return fmt.Errorf("%w: output %s is a folder, want a file path", ErrUsage, out)
+	}
 	si, err := os.Stat(in)
 	if err != nil {
 		return nil // reading the input reports it
 	}
-	if so, err := os.Stat(out); err == nil && os.SameFile(si, so) {
+	if errOut == nil && os.SameFile(si, so) {
 		return fmt.Errorf("%w: %s is the same file as %s", ErrSameFile, out, in)
 	}
 	return nil

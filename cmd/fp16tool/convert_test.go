@@ -106,6 +106,7 @@ func TestConvertBadInputs(t *testing.T) {
 		{"nan strict", []string{"convert", "--strict", nan, "-o", out}, `"fc/weights" has 1 NaN`},
 		{"1e6 strict", []string{"convert", "--strict", big, "-o", out}, `"fc/weights" has 1 values beyond ±65504`},
 		{"no output", []string{"convert", good}, "missing -o"},
+		{"output is a folder", []string{"convert", good, "-o", ro}, "is a folder"},
 	}
 	before := listDir(t, dir)
 	for _, tc := range tests {
