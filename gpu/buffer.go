@@ -41,6 +41,16 @@ func (d *Device) NewBuffer(size int) (*Buffer, error) {
 	return d.newBuffer(size, 0)
 }
 
+// NewHostBuffer allocates a buffer in host-visible, coherent memory,
+// always mapped (Bytes is never nil): for model inputs and outputs that a
+// Sequence copies to and from device-local buffers.
+func (d *Device) NewHostBuffer(size int) (*Buffer, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("gpu: buffer size %d is negative", size)
+	}
+	return d.newBuffer(size, hostMem)
+}
+
 // newBuffer allocates with memory properties want; want 0 means device-local
 // and host-visible if there is such memory, else device-local only, else
 // host-visible only.
@@ -93,7 +103,7 @@ func (d *Device) newBuffer(size int, want vk.MemoryPropertyFlagBits) (*Buffer, e
 		b.destroy()
 		return nil, fmt.Errorf("gpu: vkBindBufferMemory: %w", vk.Error(r))
 	}
-	if vk.MemoryPropertyFlagBits(d.p.memory.MemoryTypes[idx].PropertyFlags)&hostMem == hostMem && !(d.staging && want == deviceMem) {
+	if vk.MemoryPropertyFlagBits(d.p.memory.MemoryTypes[idx].PropertyFlags)&hostMem == hostMem && (!d.staging || want == hostMem) {
 		var p unsafe.Pointer
 		if r := vk.MapMemory(d.dev, b.mem, 0, vk.DeviceSize(alloc), 0, &p); r != vk.Success {
 			b.destroy()
@@ -116,6 +126,16 @@ func (b *Buffer) destroy() {
 
 // Size is the size in bytes asked for at NewBuffer.
 func (b *Buffer) Size() int { return b.size }
+
+// Bytes returns the buffer's mapped memory, or nil when it is not mapped.
+// Writes through it are seen by the next Sequence.Run, and what a run
+// wrote is there once Run returns; the slice is valid until Close.
+func (b *Buffer) Bytes() []byte {
+	if b.host == nil {
+		return nil
+	}
+	return b.host[:b.size:b.size]
+}
 
 // Mapped reports whether the buffer's memory is mapped directly (no
 // staging copies).

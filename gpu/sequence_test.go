@@ -165,3 +165,50 @@ func TestRunAllocs(t *testing.T) {
 		t.Errorf("Sequence.Run allocates %v times", n)
 	}
 }
+
+// TestHostBuffers moves data host buffer -> device buffer -> host buffer
+// with copies in a sequence, writing and reading through Bytes.
+func TestHostBuffers(t *testing.T) {
+	for _, staging := range []bool{false, true} {
+		d := openTest(t, Options{Index: -1, ForceStaging: staging})
+		var bufs [3]*Buffer
+		for i := range bufs {
+			var err error
+			if i == 1 {
+				bufs[i], err = d.NewBuffer(999)
+			} else {
+				bufs[i], err = d.NewHostBuffer(999)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { bufs[i].Close() })
+		}
+		if bufs[0].Bytes() == nil || bufs[2].Bytes() == nil || len(bufs[0].Bytes()) != 999 {
+			t.Fatal("host buffers not mapped")
+		}
+		if staging && bufs[1].Bytes() != nil {
+			t.Error("device buffer mapped under ForceStaging")
+		}
+		s := d.NewSequence()
+		t.Cleanup(func() { s.Close() })
+		if err := s.Copy(bufs[0], bufs[1], 999); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Copy(bufs[1], bufs[2], 999); err != nil {
+			t.Fatal(err)
+		}
+		for run := range 2 {
+			in := bufs[0].Bytes()
+			for i := range in {
+				in[i] = byte(i*31 + run)
+			}
+			if err := s.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if string(bufs[2].Bytes()) != string(in) {
+				t.Fatalf("staging=%v run %d: bytes differ after the copies", staging, run)
+			}
+		}
+	}
+}

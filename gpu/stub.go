@@ -45,6 +45,12 @@ type Buffer struct{}
 // Size returns 0 in this build.
 func (b *Buffer) Size() int { return 0 }
 
+// NewHostBuffer returns an error wrapping ErrNoVulkan in this build.
+func (d *Device) NewHostBuffer(int) (*Buffer, error) { return nil, stubErr() }
+
+// Bytes returns nil in this build.
+func (b *Buffer) Bytes() []byte { return nil }
+
 // Mapped returns false in this build.
 func (b *Buffer) Mapped() bool { return false }
 
