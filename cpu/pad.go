@@ -61,6 +61,33 @@ func preparePad(x *opCtx) (kernel, error) {
 	for i := range r {
 		base += p[2*i] * os[i]
 	}
+	// NHWC padded on H and W only: write every output row once.
+	if r == 4 && p[0] == 0 && p[1] == 0 && p[6] == 0 && p[7] == 0 && !x.c.opt.Reference {
+		n, h, w, c := in.shape[0], in.shape[1], in.shape[2], in.shape[3]
+		oh, ow := want[1], want[2]
+		top, left, right := p[2], p[4], p[5]
+		return func() error {
+			ov, iv := out.f32(), in.f32()
+			v := float32(0)
+			if fill != nil {
+				v = fill.f32()[0]
+			}
+			for b := 0; b < n; b++ {
+				for oy := 0; oy < oh; oy++ {
+					orow := ov[(b*oh+oy)*ow*c:][:ow*c]
+					iy := oy - top
+					if iy < 0 || iy >= h {
+						fillSlice(orow, v)
+						continue
+					}
+					fillSlice(orow[:left*c], v)
+					copy(orow[left*c:(left+w)*c], iv[(b*h+iy)*w*c:][:w*c])
+					fillSlice(orow[(ow-right)*c:], v)
+				}
+			}
+			return nil
+		}, nil
+	}
 	it := newStrided(in.shape, os, rowStrides(in.shape))
 	return func() error {
 		ov, iv := out.f32(), in.f32()
@@ -84,4 +111,14 @@ func preparePad(x *opCtx) (kernel, error) {
 		})
 		return nil
 	}, nil
+}
+
+func fillSlice(v []float32, x float32) {
+	if x == 0 {
+		clear(v)
+		return
+	}
+	for i := range v {
+		v[i] = x
+	}
 }

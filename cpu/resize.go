@@ -59,8 +59,15 @@ func prepareResize(bilinear bool) prepareFunc {
 		if bilinear {
 			ys := bilinearAxis(oh, ih, sy, half)
 			xs := bilinearAxis(ow, iw, sx, half)
+			if x.c.opt.Reference {
+				return func() error {
+					resizeBilinearRef(in.f32(), out.f32(), n, ih, iw, c, ys, xs)
+					return nil
+				}, nil
+			}
+			work := func(lo, hi int) { resizeBilinearRows(in.f32(), out.f32(), ih, iw, c, ys, xs, lo, hi) }
 			return func() error {
-				resizeBilinearRef(in.f32(), out.f32(), n, ih, iw, c, ys, xs)
+				x.c.pool.run(n*oh, 4, work)
 				return nil
 			}, nil
 		}
@@ -156,3 +163,30 @@ func nearestAxis(out, in int, scale float32, align, half bool) []int {
 }
 
 func roundHalfAway(v float32) float32 { return float32(math.Round(float64(v))) }
+
+// resizeBilinearRows is the optimized bilinear resize of output rows
+// [lo, hi) over batch*outH: the same weights, whole channel vectors.
+func resizeBilinearRows(iv, ov []float32, ih, iw, c int, ys, xs []lerpAt, lo, hi int) {
+	oh, ow := len(ys), len(xs)
+	for row := lo; row < hi; row++ {
+		b, oy := row/oh, row%oh
+		y := ys[oy]
+		r0 := iv[(b*ih+y.lo)*iw*c:][:iw*c]
+		r1 := iv[(b*ih+y.hi)*iw*c:][:iw*c]
+		orow := ov[row*ow*c:][:ow*c]
+		for ox, x := range xs {
+			w00 := (1 - y.frac) * (1 - x.frac)
+			w01 := (1 - y.frac) * x.frac
+			w10 := y.frac * (1 - x.frac)
+			w11 := y.frac * x.frac
+			a := r0[x.lo*c:][:c]
+			bb := r0[x.hi*c:][:c]
+			cc := r1[x.lo*c:][:c]
+			d := r1[x.hi*c:][:c]
+			o := orow[ox*c:][:c]
+			for k := range o {
+				o[k] = a[k]*w00 + cc[k]*w10 + bb[k]*w01 + d[k]*w11
+			}
+		}
+	}
+}
