@@ -15,6 +15,7 @@ import (
 
 	"github.com/fp16tool/fp16tool/convert"
 	"github.com/fp16tool/fp16tool/engine"
+	"github.com/fp16tool/fp16tool/gpu"
 	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/demomodel"
 	"github.com/fp16tool/fp16tool/tflite"
@@ -255,5 +256,40 @@ func TestDemo(t *testing.T) {
 		if err != nil || e > 1e-3 || !strings.Contains(found["original"], "0.00e+00") {
 			t.Errorf("cpu error of the float16 model %q (%v); rows %q, %q", f[len(f)-2], err, found["gpu"], found["original"])
 		}
+	}
+}
+
+// TestConvertAuto: --target=auto picks float16 for a GPU with float16
+// arithmetic and 16-bit storage, and the cpu profile (int8, not supported
+// yet) for a software rasterizer or no device, saying why.
+func TestConvertAuto(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "demo.tflite")
+	if err := os.WriteFile(in, demomodel.File(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.tflite")
+	gpuDev := gpu.DeviceInfo{Name: "Test GPU", Type: "discrete", ShaderFloat16: true, StorageBuffer16BitAccess: true}
+	swDev := gpu.DeviceInfo{Name: "llvmpipe", Type: "cpu", ShaderFloat16: true, StorageBuffer16BitAccess: true}
+	tests := []struct {
+		name    string
+		devs    []gpu.DeviceInfo
+		err     error
+		status  int
+		message string
+	}{
+		{"gpu", []gpu.DeviceInfo{swDev, gpuDev}, nil, 0, `GPU "Test GPU" reports float16`},
+		{"software only", []gpu.DeviceInfo{swDev}, nil, 1, `"llvmpipe" (cpu, float16 true)`},
+		{"no vulkan", nil, gpu.ErrNoVulkan, 1, "no GPU backend with float16 was found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fakeDevices(t, tc.devs, tc.err)
+			status, stdout, stderr := run(t, "convert", "--target", "auto", in, "-o", out)
+			if status != tc.status || !strings.Contains(stdout+stderr, tc.message) {
+				t.Errorf("status %d, stdout %q, stderr %q; want %d and %q", status, stdout, stderr, tc.status, tc.message)
+			}
+			os.Remove(out)
+		})
 	}
 }
