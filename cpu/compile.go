@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"time"
 	"unsafe"
@@ -271,7 +272,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		x       *opCtx
 		prepare prepareFunc
 	}
-	var runtime []pending
+	var rtOps []pending
 	ops := sg.Ops
 	if !opt.Reference {
 		ops = fuseActivations(sg)
@@ -338,10 +339,10 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 			}
 			continue
 		}
-		runtime = append(runtime, pending{x, prep})
+		rtOps = append(rtOps, pending{x, prep})
 	}
 	// Pass 2: lifetimes of the run-time tensors.
-	nsteps := len(runtime)
+	nsteps := len(rtOps)
 	var live []*tensor
 	seen := make([]bool, len(c.tensors))
 	mark := func(t *tensor, s int) {
@@ -365,7 +366,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		mark(t, -1)
 		mark(t, nsteps) // inputs keep their contents across runs
 	}
-	for s, p := range runtime {
+	for s, p := range rtOps {
 		for _, t := range p.x.in {
 			if t != nil && !t.konst {
 				if !seen[t.idx] {
@@ -403,7 +404,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	}
 	// Pass 4: prepare the run-time ops on their arena windows.
 	p := &Program{arena: arena, opt: opt, pool: c.pool}
-	for _, r := range runtime {
+	for _, r := range rtOps {
 		k, err := r.prepare(r.x)
 		if err != nil {
 			return nil, err
@@ -423,6 +424,8 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		}
 	}
 	ok = true
+	// A Program dropped without Close still stops its workers.
+	runtime.AddCleanup(p, func(pl *pool) { pl.close() }, c.pool)
 	return p, nil
 }
 
