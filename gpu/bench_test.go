@@ -38,7 +38,7 @@ func BenchmarkGemm512(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer k.Close()
-				k.scalarGemm = v.scalar
+				k.noVec4 = v.scalar
 				r := rand.New(rand.NewPCG(1, 2))
 				bufs := make([]*Buffer, 4)
 				for i, cnt := range []int{n * n, n * n, n, n * n} {
@@ -133,5 +133,86 @@ func TestTuneTile(t *testing.T) {
 	}
 	if _, _, err := TuneTile(d, FP32, 30, 1, nil); err == nil {
 		t.Error("size 30 accepted")
+	}
+}
+
+// BenchmarkLayers times layers shaped like the MediaPipe fixtures' (NHWC,
+// batch 1) per precision, with the device's default tile, and reports
+// GFLOP/s from the GPU timestamps.
+//
+//	go test ./gpu -run '^$' -bench Layers -benchtime 5x
+func BenchmarkLayers(b *testing.B) {
+	d := openTest(b, DefaultOptions())
+	type layer struct {
+		name      string
+		depthwise bool
+		c         Conv2DParams
+	}
+	conv := func(h, cin, cout, k, stride int) Conv2DParams {
+		oh, pad := ConvOutput(h, k, stride, 1, graph.PaddingSame)
+		return Conv2DParams{Batch: 1, InH: h, InW: h, InC: cin, OutH: oh, OutW: oh, OutC: cout, KH: k, KW: k,
+			StrideH: stride, StrideW: stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, Act: graph.ActRelu}
+	}
+	layers := []layer{
+		{"conv3x3_s2_128x128x3to24", false, conv(128, 3, 24, 3, 2)},
+		{"conv3x3_64x64x32to32", false, conv(64, 32, 32, 3, 1)},
+		{"conv1x1_64x64x32to64", false, conv(64, 32, 64, 1, 1)},
+		{"dw3x3_64x64x64", true, conv(64, 64, 64, 3, 1)},
+		{"dw5x5_32x32x128", true, conv(32, 128, 128, 5, 1)},
+	}
+	for _, p := range Precisions {
+		for _, l := range layers {
+			b.Run(p.String()+"/"+l.name, func(b *testing.B) {
+				if !d.Info().Supports(p) {
+					b.Skipf("%v unsupported", p)
+				}
+				k, err := NewKernels(d, p, Tile{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer k.Close()
+				c := l.c
+				wn := c.OutC * c.KH * c.KW * c.InC
+				macs := c.OutH * c.OutW * c.OutC * c.KH * c.KW * c.InC
+				if l.depthwise {
+					wn = c.KH * c.KW * c.OutC
+					macs = c.OutH * c.OutW * c.OutC * c.KH * c.KW
+				}
+				r := rand.New(rand.NewPCG(3, 4))
+				var bufs [4]*Buffer
+				for i, cnt := range []int{c.InH * c.InW * c.InC, wn, c.OutC, c.OutH * c.OutW * c.OutC} {
+					if bufs[i], err = d.NewBuffer(cnt * p.ElemSize()); err != nil {
+						b.Fatal(err)
+					}
+					defer bufs[i].Close()
+					bufs[i].Write(0, p.Encode(nil, randVals(r, cnt, -1, 1)))
+				}
+				s := d.NewSequence()
+				defer s.Close()
+				rec := k.Conv2D
+				if l.depthwise {
+					rec = k.DepthwiseConv2D
+				}
+				if err := rec(s, c, bufs[0], bufs[1], bufs[2], bufs[3]); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Run(); err != nil {
+					b.Fatal(err)
+				}
+				var best time.Duration
+				b.ResetTimer()
+				for i := range b.N {
+					if err := s.Run(); err != nil {
+						b.Fatal(err)
+					}
+					if t := s.Timings(); t != nil && (i == 0 || t[0] < best) {
+						best = t[0]
+					}
+				}
+				if best > 0 {
+					b.ReportMetric(2*float64(macs)/best.Seconds()/1e9, "best-gpu-GFLOP/s")
+				}
+			})
+		}
 	}
 }

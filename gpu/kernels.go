@@ -48,8 +48,8 @@ type Kernels struct {
 	prec  Precision
 	tile  Tile
 	cache map[string]*Pipeline
-	// scalarGemm disables the vec4 GEMM variant (for benchmarks).
-	scalarGemm bool
+	// noVec4 disables the vec4 GEMM and CONV_2D variants (for benchmarks).
+	noVec4 bool
 }
 
 // NewKernels checks that the device supports precision p and returns an
@@ -150,7 +150,7 @@ func (k *Kernels) Gemm(s *Sequence, m, n, kk int, act graph.Activation, a, w, bi
 		return err
 	}
 	variant := ""
-	if kk%4 == 0 && !k.scalarGemm {
+	if kk%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
 	t := k.tile
@@ -219,7 +219,11 @@ func (k *Kernels) Conv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buf
 		return k.Gemm(s, c.Batch*c.InH*c.InW, c.OutC, c.InC, c.Act, in, filter, bias, out)
 	}
 	t := k.tile
-	p, err := k.pipeline("conv2d", "", 4, 60, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	variant := ""
+	if c.InC%4 == 0 && !k.noVec4 {
+		variant = "vec4"
+	}
+	p, err := k.pipeline("conv2d", variant, 4, 60, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
 	if err != nil {
 		return err
 	}

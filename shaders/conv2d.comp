@@ -4,13 +4,24 @@
 // with zero padding. Register tiled without shared memory: each
 // invocation computes TM output pixels (of the flattened b*OH*OW) by TN
 // output channels; x indexes channel tiles, y pixel tiles.
+// Variant vec4 (-DVEC4): loads 4 consecutive channels at once; needs
+// C % 4 == 0.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
 layout(constant_id = 5) const int TN = 4;
 
+#ifdef VEC4
+#define vtype afloat4
+#define CS (p.C / 4)
+layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
+layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
+#else
+#define vtype afloat
+#define CS p.C
 layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
+#endif
 layout(std430, binding = 2) readonly buffer Bias { sfloat bias[]; };
 layout(std430, binding = 3) writeonly buffer Out { sfloat dst[]; };
 layout(push_constant) uniform Params {
@@ -32,12 +43,12 @@ void main() {
 		uint t = m / p.OW;
 		iy0[i] = int(t % p.OH * p.SH) - p.PT;
 		ix0[i] = int(ox * p.SW) - p.PL;
-		ib[i] = t / p.OH * p.H * p.W * p.C;
+		ib[i] = t / p.OH * p.H * p.W * CS;
 	}
 	uint wr[TN];
-	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * p.C;
-	afloat acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = afloat(0);
+	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
+	vtype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
 	for (uint ky = 0; ky < p.KH; ky++) {
 		for (uint kx = 0; kx < p.KW; kx++) {
 			int off[TM];
@@ -45,14 +56,14 @@ void main() {
 				int iy = iy0[i] + int(ky * p.DH);
 				int ix = ix0[i] + int(kx * p.DW);
 				bool inside = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
-				off[i] = inside ? int(ib[i] + (uint(iy) * p.W + uint(ix)) * p.C) : -1;
+				off[i] = inside ? int(ib[i] + (uint(iy) * p.W + uint(ix)) * CS) : -1;
 			}
-			uint wo = (ky * p.KW + kx) * p.C;
-			for (uint c = 0; c < p.C; c++) {
-				afloat av[TM];
-				afloat wv[TN];
-				[[unroll]] for (int i = 0; i < TM; i++) av[i] = off[i] >= 0 ? afloat(src[uint(off[i]) + c]) : afloat(0);
-				[[unroll]] for (int j = 0; j < TN; j++) wv[j] = afloat(w[wr[j] + wo + c]);
+			uint wo = (ky * p.KW + kx) * CS;
+			for (uint c = 0; c < CS; c++) {
+				vtype av[TM];
+				vtype wv[TN];
+				[[unroll]] for (int i = 0; i < TM; i++) av[i] = off[i] >= 0 ? vtype(src[uint(off[i]) + c]) : vtype(0);
+				[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + wo + c]);
 				[[unroll]] for (int i = 0; i < TM; i++)
 					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
 			}
@@ -63,7 +74,13 @@ void main() {
 		if (m >= p.M) break;
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
-			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(acc[i * TN + j] + afloat(bias[n])));
+#ifdef VEC4
+			vtype v = acc[i * TN + j];
+			afloat sum = (v.x + v.y) + (v.z + v.w);
+#else
+			afloat sum = acc[i * TN + j];
+#endif
+			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(sum + afloat(bias[n])));
 		}
 	}
 }

@@ -25,6 +25,7 @@ var Shaders = []Shader{
 	{Op: "gemm"},
 	{Op: "gemm", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "conv2d"},
+	{Op: "conv2d", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "depthwise"},
 	{Op: "binary"},
 	{Op: "cast", Variant: "in", Defines: []string{"CAST_IN"}},
