@@ -83,9 +83,10 @@ func (c *compiler) convKernel(g *convGeom, in, filter, bias, out *tensor) kernel
 		items := f.items()
 		var src []float32
 		work := func(lo, hi int) { f.compute(src, out.f32(), lo, hi) }
+		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = f.pad(in.f32())
-			c.pool.run(items, 8, work)
+			pl.run(items, 8, work)
 			return nil
 		}
 	}

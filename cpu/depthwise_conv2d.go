@@ -73,9 +73,10 @@ func (c *compiler) depthwiseKernel(g *dwGeom, in, filter, bias, out *tensor) ker
 		var src []float32
 		work := func(lo, hi int) { d.rows(src, out.f32(), lo, hi) }
 		rows := g.batch * g.outH
+		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = d.pad(in.f32())
-			c.pool.run(rows, 1, work)
+			pl.run(rows, 1, work)
 			return nil
 		}
 	}

@@ -51,8 +51,9 @@ func preparePool(isMax bool) prepareFunc {
 		}
 		work := func(lo, hi int) { poolRows(&g, isMax, in.f32(), out.f32(), lo, hi) }
 		rows := g.batch * g.outH
+		pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
-			x.c.pool.run(rows, 1, work)
+			pl.run(rows, 1, work)
 			return nil
 		}, nil
 	}

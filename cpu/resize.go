@@ -66,8 +66,9 @@ func prepareResize(bilinear bool) prepareFunc {
 				}, nil
 			}
 			work := func(lo, hi int) { resizeBilinearRows(in.f32(), out.f32(), ih, iw, c, ys, xs, lo, hi) }
+			pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 			return func() error {
-				x.c.pool.run(n*oh, 4, work)
+				pl.run(n*oh, 4, work)
 				return nil
 			}, nil
 		}

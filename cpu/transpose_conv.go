@@ -126,9 +126,10 @@ func (c *compiler) transposeConvKernel(g *convGeom, in, w, bias, out *tensor) ke
 		var src []float32
 		work := func(lo, hi int) { t.gemm.compute(src, t.cols, lo, hi) }
 		items := t.gemm.items()
+		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = in.f32()
-			c.pool.run(items, 8, work)
+			pl.run(items, 8, work)
 			t.col2im(out.f32())
 			return nil
 		}
