@@ -538,7 +538,7 @@ func (p *Program) Run() error {
 // Profile returns the per-op times of the last Run.
 func (p *Program) Profile() []engine.OpProfile { return p.prof }
 
-// Close releases the arena.
+// Close releases the arena and stops the worker goroutines.
 func (p *Program) Close() error {
 	if p.pool != nil {
 		p.pool.close()

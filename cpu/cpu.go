@@ -47,11 +47,15 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 // UnsupportedOpError is returned by Compile for an op the CPU backend has no
 // kernel for.
 type UnsupportedOpError struct {
+	// Model names the model (engine.Options.Name, or "model").
 	Model string
+	// Index is the op's index in the main subgraph.
 	Index int
-	Op    string
+	// Op is the op's display name (builtin name or custom code).
+	Op string
 }
 
+// Error returns "cpu: MODEL: op INDEX: OP is not supported by the CPU backend".
 func (e *UnsupportedOpError) Error() string {
 	return fmt.Sprintf("cpu: %s: op %d: %s is not supported by the CPU backend", e.Model, e.Index, e.Op)
 }
