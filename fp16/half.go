@@ -39,9 +39,9 @@ type Stats struct {
 	Inf int `json:"inf"`
 	// MaxAbs is the largest finite magnitude before conversion.
 	MaxAbs float32 `json:"max_abs"`
-	// MaxRelError is the largest |f16(x)-x|/|x| over finite nonzero x
-	// that neither underflowed to zero nor was clamped (those are counted
-	// above instead).
+	// MaxRelError is the largest |f16(x)-x|/|x| (computed in float32)
+	// over finite nonzero x that neither underflowed to zero nor was
+	// clamped (those are counted above instead).
 	MaxRelError float64 `json:"max_rel_error"`
 }
 
@@ -155,7 +155,7 @@ func encode(dst, src []byte) Stats {
 		return Stats{}
 	}
 	if nativeLittle && uintptr(unsafe.Pointer(&src[0]))%4 == 0 && uintptr(unsafe.Pointer(&dst[0]))%2 == 0 {
-		return encodeWords(unsafe.Slice((*uint16)(unsafe.Pointer(&dst[0])), n), unsafe.Slice((*uint32)(unsafe.Pointer(&src[0])), n))
+		return encodeFast(unsafe.Slice((*uint16)(unsafe.Pointer(&dst[0])), n), unsafe.Slice((*uint32)(unsafe.Pointer(&src[0])), n))
 	}
 	const chunk = 4096
 	in := make([]uint32, chunk)
@@ -166,7 +166,7 @@ func encode(dst, src []byte) Stats {
 		for i := lo; i < hi; i++ {
 			in[i-lo] = binary.LittleEndian.Uint32(src[4*i:])
 		}
-		total.merge(encodeWords(out[:hi-lo], in[:hi-lo]))
+		total.merge(encodeFast(out[:hi-lo], in[:hi-lo]))
 		for i := lo; i < hi; i++ {
 			binary.LittleEndian.PutUint16(dst[2*i:], out[i-lo])
 		}
@@ -175,15 +175,17 @@ func encode(dst, src []byte) Stats {
 }
 
 // encodeWords converts float32 bit patterns src to float16 bit patterns
-// dst (len(dst) == len(src)) and returns the statistics.
+// dst (len(dst) == len(src)) and returns the statistics. It is the
+// reference the vector path (encodeFast) must match bit for bit,
+// statistics included.
 func encodeWords(dst []uint16, src []uint32) Stats {
 	tab := f16Table()
 	dst = dst[:len(src)]
 	var s Stats
 	s.Elements = len(src)
 	var maxAbs uint32
-	var maxRel float64
-	relNum, relDen := uint64(0), uint64(1)
+	var maxRel float32
+	relNum, relDen, relA := uint64(0), uint64(1), uint32(0)
 	for i, u := range src {
 		a := u & 0x7fffffff
 		var h uint16
@@ -215,13 +217,16 @@ func encodeWords(dst []uint16, src []uint32) Stats {
 			h = uint16(u>>16)&0x8000 | uint16(ha)
 			// The rounding error in float32 ulps is the difference of the
 			// bit patterns (linear within a binade, and across one when
-			// rounding carries); x is (2^23+mantissa) ulps.
+			// rounding carries); x is (2^23+mantissa) ulps. Track the
+			// element with the largest exact ratio; rounding the ratio to
+			// float32 is monotonic, so it also has the largest float32
+			// ratio, computed once at the end.
 			diff := int32(ha<<13+0x38000000) - int32(a)
 			m := diff >> 31
 			diff = (diff ^ m) - m
 			den := uint64(1<<23 | a&0x7fffff)
 			if uint64(diff)*relDen > relNum*den {
-				relNum, relDen = uint64(diff), den
+				relNum, relDen, relA = uint64(diff), den, a
 			}
 		default:
 			if a > maxAbs {
@@ -234,20 +239,30 @@ func encodeWords(dst []uint16, src []uint32) Stats {
 				s.Underflow++
 				break
 			}
-			s.Subnormal++
-			// |y-x| is exact in float32 since y is x rounded to fewer bits.
+			if ha < 0x0400 {
+				s.Subnormal++
+			}
 			d := tab[ha] - x
 			if d < 0 {
 				d = -d
 			}
-			if r := float64(d) / float64(x); r > maxRel {
+			if r := d / x; r > maxRel {
 				maxRel = r
 			}
 		}
 		dst[i] = h
 	}
+	if relNum > 0 {
+		x := math.Float32frombits(relA)
+		y := math.Float32frombits((relA-0x38000000+0x0fff+(relA>>13)&1)>>13<<13 + 0x38000000)
+		d := y - x
+		if d < 0 {
+			d = -d
+		}
+		maxRel = max(maxRel, d/x)
+	}
 	s.MaxAbs = math.Float32frombits(maxAbs)
-	s.MaxRelError = max(maxRel, float64(relNum)/float64(relDen))
+	s.MaxRelError = float64(maxRel)
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime"
 	"sync"
 	"testing"
@@ -136,8 +137,8 @@ func TestEncodeStats(t *testing.T) {
 		{"clamp", []float32{1e6, -70000, 65504, 65519}, Stats{Elements: 4, Clamped: 3, MaxAbs: 1e6}},
 		{"nan inf", []float32{nan, inf, -inf, 3}, Stats{Elements: 4, NaN: 1, Inf: 2, MaxAbs: 3}},
 		{"underflow", []float32{1e-9, -1e-10, 1e-6}, Stats{Elements: 3, Underflow: 2, Subnormal: 1, MaxAbs: 1e-6,
-			MaxRelError: math.Abs(float64(float16.Fromfloat32(1e-6).Float32())-float64(float32(1e-6))) / float64(float32(1e-6))}},
-		{"rounding", []float32{1 + 1.0/4096}, Stats{Elements: 1, MaxAbs: 1 + 1.0/4096, MaxRelError: (1.0 / 4096) / (1 + 1.0/4096)}},
+			MaxRelError: float64(float32(math.Abs(float64(float16.Fromfloat32(1e-6).Float32())-float64(float32(1e-6)))) / float32(1e-6))}},
+		{"rounding", []float32{1 + 1.0/4096}, Stats{Elements: 1, MaxAbs: 1 + 1.0/4096, MaxRelError: float64(float32(1.0/4096) / float32(1+1.0/4096))}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,5 +208,41 @@ func TestEncodeUnaligned(t *testing.T) {
 	sg, sw := Encode(got, src), Encode(want, aligned)
 	if string(got) != string(want) || sg != sw {
 		t.Fatalf("unaligned encode differs: stats %+v vs %+v", sg, sw)
+	}
+}
+
+// TestEncodeFastMatchesScalar checks that the vector path gives the same
+// float16 values and the same statistics as the scalar reference, on
+// weight-like data with rare values (clamp, NaN, Inf, subnormal,
+// underflow, zeros) sprinkled at random places and lengths that are not
+// multiples of 8.
+func TestEncodeFastMatchesScalar(t *testing.T) {
+	if !haveVector {
+		t.Skip("no vector path on this CPU")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	rare := []float32{1e6, -7e4, float32(math.NaN()), float32(math.Inf(-1)), 3e-6, -1e-9, 0, 65504, 6.1035156e-05, 6.1e-05}
+	for _, tc := range []struct {
+		n      int
+		sprink float64
+		scale  float64
+	}{{1, 0, 1}, {7, 0, 1}, {8, 0, 1}, {1001, 0, 0.1}, {100003, 0, 0.05}, {100003, 0.001, 0.1}, {4099, 0.2, 1}, {65536, 0, 3e4}} {
+		src := make([]uint32, tc.n)
+		for i := range src {
+			f := float32(r.NormFloat64() * tc.scale)
+			if r.Float64() < tc.sprink {
+				f = rare[r.IntN(len(rare))]
+			}
+			src[i] = math.Float32bits(f)
+		}
+		a, b := make([]uint16, tc.n), make([]uint16, tc.n)
+		sa := encodeFast(a, src)
+		sb := encodeWords(b, src)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("n=%d sprinkle=%v: values differ", tc.n, tc.sprink)
+		}
+		if sa != sb {
+			t.Errorf("n=%d sprinkle=%v: stats %+v, scalar %+v", tc.n, tc.sprink, sa, sb)
+		}
 	}
 }
