@@ -233,7 +233,8 @@ func (k *Kernels) Conv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buf
 
 // DepthwiseConv2D records a DEPTHWISE_CONV_2D: in [Batch][InH][InW][InC],
 // filter [1][KH][KW][OutC], bias [OutC], out [Batch][OutH][OutW][OutC],
-// with OutC a multiple of InC (the depth multiplier).
+// with OutC a multiple of InC (the depth multiplier). With multiplier 1 and
+// InC % 4 == 0 it uses the vec4 variant.
 func (k *Kernels) DepthwiseConv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buffer) error {
 	if err := c.check("depthwise_conv2d"); err != nil {
 		return err
@@ -246,12 +247,16 @@ func (k *Kernels) DepthwiseConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		return err
 	}
 	t := k.tile
-	p, err := k.pipeline("depthwise", "", 4, 64, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	variant, slots := "", c.OutC
+	if c.OutC == c.InC && c.InC%4 == 0 && !k.noVec4 {
+		variant, slots = "vec4", c.OutC/4
+	}
+	p, err := k.pipeline("depthwise", variant, 4, 64, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
 	if err != nil {
 		return err
 	}
 	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(c.OutC/c.InC),
-		CeilDiv(CeilDiv(c.OutC, t.N), groupX), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), groupY), 1)
+		CeilDiv(CeilDiv(slots, t.N), groupX), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), groupY), 1)
 }
 
 // BinaryOp is an elementwise binary operation.

@@ -261,6 +261,8 @@ func TestDepthwiseConv2D(t *testing.T) {
 		{convCase{"5x5_s2_same_mult2", 2, 11, 10, 3, 6, 5, 5, 2, 2, 1, 1, graph.PaddingSame, graph.ActNone}, 2},
 		{convCase{"3x3_d2_valid_tanh", 1, 10, 10, 5, 5, 3, 3, 1, 1, 2, 2, graph.PaddingValid, graph.ActTanh}, 1},
 		{convCase{"3x3_s2_valid_odd", 1, 15, 13, 7, 7, 3, 3, 2, 2, 1, 1, graph.PaddingValid, graph.ActRelu}, 1},
+		{convCase{"3x3_s2_same_vec4", 1, 13, 11, 12, 12, 3, 3, 2, 2, 1, 1, graph.PaddingSame, graph.ActReluN1To1}, 1},
+		{convCase{"5x5_same_vec4_36ch", 2, 7, 9, 36, 36, 5, 5, 1, 1, 1, 1, graph.PaddingSame, graph.ActTanh}, 1},
 	}
 	for _, p := range Precisions {
 		for _, tile := range tiles {

@@ -5,15 +5,28 @@
 //     sum_{ky,kx} in[b][oy*SH-PT+ky*DH][ox*SW-PL+kx*DW][oc/MULT] * w[ky][kx][oc])
 // Each invocation computes TM output pixels by TN consecutive channels;
 // x indexes channel tiles, y pixel tiles.
+// Variant vec4 (-DVEC4): for MULT == 1 and C % 4 == 0, each of the TN
+// channel slots is a group of 4 consecutive channels.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
 layout(constant_id = 5) const int TN = 4;
 
+#ifdef VEC4
+#define vtype afloat4
+#define V 4u
+layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
+layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
+layout(std430, binding = 2) readonly buffer Bias { sfloat4 bias[]; };
+layout(std430, binding = 3) writeonly buffer Out { sfloat4 dst[]; };
+#else
+#define vtype afloat
+#define V 1u
 layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
 layout(std430, binding = 2) readonly buffer Bias { sfloat bias[]; };
 layout(std430, binding = 3) writeonly buffer Out { sfloat dst[]; };
+#endif
 layout(push_constant) uniform Params {
 	uint H, W, C, OH, OW, OC, KH, KW, SH, SW, DH, DW;
 	int PT, PL;
@@ -22,9 +35,12 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
+	// Channels (and all indices below) count in units of V channels.
+	uint C = p.C / V;
+	uint OC = p.OC / V;
 	uint n0 = gl_GlobalInvocationID.x * uint(TN);
 	uint m0 = gl_GlobalInvocationID.y * uint(TM);
-	if (n0 >= p.OC || m0 >= p.M) return;
+	if (n0 >= OC || m0 >= p.M) return;
 	int iy0[TM];
 	int ix0[TM];
 	uint ib[TM];
@@ -34,27 +50,27 @@ void main() {
 		uint t = m / p.OW;
 		iy0[i] = int(t % p.OH * p.SH) - p.PT;
 		ix0[i] = int(ox * p.SW) - p.PL;
-		ib[i] = t / p.OH * p.H * p.W * p.C;
+		ib[i] = t / p.OH * p.H * p.W * C;
 	}
 	uint oc[TN];
 	uint ic[TN];
 	[[unroll]] for (int j = 0; j < TN; j++) {
-		oc[j] = min(n0 + uint(j), p.OC - 1);
-		ic[j] = oc[j] / p.MULT;
+		oc[j] = min(n0 + uint(j), OC - 1);
+		ic[j] = oc[j] / p.MULT; // MULT is 1 in the vec4 variant
 	}
-	afloat acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = afloat(0);
+	vtype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
 	for (uint ky = 0; ky < p.KH; ky++) {
 		for (uint kx = 0; kx < p.KW; kx++) {
-			afloat wv[TN];
-			uint wo = (ky * p.KW + kx) * p.OC;
-			[[unroll]] for (int j = 0; j < TN; j++) wv[j] = afloat(w[wo + oc[j]]);
+			vtype wv[TN];
+			uint wo = (ky * p.KW + kx) * OC;
+			[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wo + oc[j]]);
 			[[unroll]] for (int i = 0; i < TM; i++) {
 				int iy = iy0[i] + int(ky * p.DH);
 				int ix = ix0[i] + int(kx * p.DW);
 				if (iy < 0 || iy >= int(p.H) || ix < 0 || ix >= int(p.W)) continue;
-				uint off = ib[i] + (uint(iy) * p.W + uint(ix)) * p.C;
-				[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += afloat(src[off + ic[j]]) * wv[j];
+				uint off = ib[i] + (uint(iy) * p.W + uint(ix)) * C;
+				[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += vtype(src[off + ic[j]]) * wv[j];
 			}
 		}
 	}
@@ -63,7 +79,14 @@ void main() {
 		if (m >= p.M) break;
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
-			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(acc[i * TN + j] + afloat(bias[n])));
+#ifdef VEC4
+			if (n < OC) {
+				vtype v = acc[i * TN + j] + vtype(bias[n]);
+				dst[m * OC + n] = sfloat4(vtype(activate(v.x), activate(v.y), activate(v.z), activate(v.w)));
+			}
+#else
+			if (n < OC) dst[m * OC + n] = sfloat(activate(acc[i * TN + j] + afloat(bias[n])));
+#endif
 		}
 	}
 }

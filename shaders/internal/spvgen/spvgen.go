@@ -27,6 +27,7 @@ var Shaders = []Shader{
 	{Op: "conv2d"},
 	{Op: "conv2d", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "depthwise"},
+	{Op: "depthwise", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "binary"},
 	{Op: "cast", Variant: "in", Defines: []string{"CAST_IN"}},
 	{Op: "cast", Variant: "out", Defines: []string{"CAST_OUT"}},
