@@ -95,7 +95,11 @@ func check(t *testing.T, p Precision, terms int, got []float32, want, mag []floa
 	for i := range want {
 		tol := float64(terms+4)*u32*mag[i] + 1e-6
 		if p != FP32 {
-			tol += u16 * math.Abs(want[i])
+			// Output rounding to float16: half an ulp with round to
+			// nearest (lavapipe), a whole ulp where float-to-half
+			// conversion truncates (allowed by Vulkan without a rounding
+			// mode decoration).
+			tol += 2 * u16 * math.Abs(want[i])
 		}
 		if p == FP16 {
 			tol += 8 * u16 * mag[i]
