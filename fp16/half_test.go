@@ -66,6 +66,10 @@ func checkEncode(t *testing.T, bits []uint32) {
 
 func TestEncodeMatchesX448Edges(t *testing.T) {
 	checkEncode(t, edgeBits())
+	// The scalar path alone (what CPUs without AVX2+F16C run).
+	forceScalar = true
+	defer func() { forceScalar = false }()
+	checkEncode(t, edgeBits())
 }
 
 func TestEncodeMatchesX448Random(t *testing.T) {
