@@ -51,12 +51,6 @@ func prepareUnary(kind unaryOp) prepareFunc {
 			}
 			alpha = o.Alpha
 		}
-		if kind == unLogistic && !x.c.opt.Reference {
-			return func() error {
-				logisticFast(in.f32(), out.f32())
-				return nil
-			}, nil
-		}
 		return func() error {
 			unary(kind, alpha, in.f32(), out.f32())
 			return nil

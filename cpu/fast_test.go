@@ -185,21 +185,3 @@ func TestTransposeConvFastMatchesReference(t *testing.T) {
 		}
 	}
 }
-
-func TestExpFast(t *testing.T) {
-	for x := -88.0; x <= 88; x += 0.001 {
-		want := math.Exp(x)
-		if d := math.Abs(expFast(x)-want) / want; d > 1e-9 {
-			t.Fatalf("expFast(%v) = %v, want %v (rel %.3g)", x, expFast(x), want, d)
-		}
-	}
-	in := []float32{-100, -20, -1, -1e-3, 0, 1e-3, 0.5, 3, 20, 100}
-	got := make([]float32, len(in))
-	logisticFast(in, got)
-	for i, v := range in {
-		want := float32(1 / (1 + math.Exp(-float64(v))))
-		if math.Abs(float64(got[i]-want)) > 1e-7*math.Abs(float64(want))+1e-30 {
-			t.Errorf("logistic(%v) = %v, want %v", v, got[i], want)
-		}
-	}
-}
