@@ -73,7 +73,13 @@ func unary(kind unaryOp, alpha float32, in, out []float32) {
 		clampSlice(out, lo, hi)
 		return
 	case unLogistic:
-		for i, v := range in {
+		done := 0
+		if useAsm && len(in) >= 8 {
+			logisticAsm(len(in), &in[0], &out[0])
+			done = len(in) &^ 7
+		}
+		for i := done; i < len(in); i++ {
+			v := in[i]
 			out[i] = float32(1 / (1 + math.Exp(-float64(v))))
 		}
 	case unTanh:

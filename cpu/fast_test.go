@@ -185,3 +185,20 @@ func TestTransposeConvFastMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestLogisticKernel checks the logistic in use (AVX2 when available)
+// against math.Exp over [-100, 100].
+func TestLogisticKernel(t *testing.T) {
+	in := make([]float32, 20001)
+	for i := range in {
+		in[i] = float32(i)/100 - 100
+	}
+	got := make([]float32, len(in))
+	unary(unLogistic, 0, in, got)
+	for i, v := range in {
+		want := 1 / (1 + math.Exp(-float64(v)))
+		if d := math.Abs(float64(got[i]) - want); d > 1e-6*want && d > 1e-37 {
+			t.Fatalf("logistic(%v) = %v, want %v", v, got[i], want)
+		}
+	}
+}

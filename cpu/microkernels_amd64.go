@@ -38,3 +38,6 @@ func clampAsm(n int, a, b, out *float32, lo, hi float32)
 
 //go:noescape
 func hardSwishAsm(n int, x, out *float32)
+
+//go:noescape
+func logisticAsm(n int, x, out *float32)

@@ -457,3 +457,65 @@ hs_loop:
 hs_done:
 	VZEROUPPER
 	RET
+
+#define BCAST(imm, reg) MOVL $imm, AX; MOVL AX, X3; VBROADCASTSS X3, reg
+
+// func logisticAsm(n int, x, out *float32)
+// out[i] = 1/(1+exp(-x[i])) for the first n&^7 floats, with exp by range
+// reduction to |r| <= ln2/2 and its degree-7 Taylor polynomial (a few
+// 1e-7 relative).
+TEXT ·logisticAsm(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ out+16(FP), DI
+	BCAST(0xC2AE0000, Y4)  // -87
+	BCAST(0x42B00000, Y5)  // 88
+	BCAST(0x3FB8AA3B, Y6)  // log2(e)
+	BCAST(0x3F318000, Y7)  // ln2 high part
+	BCAST(0xB95E8083, Y8)  // ln2 low part
+	BCAST(0x3F800000, Y9)  // 1
+	BCAST(0x39500D01, Y10) // 1/5040
+	BCAST(0x3AB60B61, Y11) // 1/720
+	BCAST(0x3C088889, Y12) // 1/120
+	BCAST(0x3D2AAAAB, Y13) // 1/24
+	BCAST(0x3E2AAAAB, Y14) // 1/6
+	BCAST(0x3F000000, Y15) // 1/2
+	SHRQ $3, CX
+	JEQ  lg_done
+
+lg_loop:
+	VMOVUPS     (SI), Y0
+	VXORPS      Y3, Y3, Y3
+	VSUBPS      Y0, Y3, Y0 // -x
+	VMAXPS      Y4, Y0, Y0
+	VMINPS      Y5, Y0, Y0
+	VMULPS      Y6, Y0, Y1
+	VROUNDPS    $0, Y1, Y1 // k = round(x*log2e)
+	VFNMADD231PS Y7, Y1, Y0 // r = x - k*ln2hi
+	VFNMADD231PS Y8, Y1, Y0 // r -= k*ln2lo
+	VMOVAPS     Y10, Y2
+	VFMADD213PS Y11, Y0, Y2
+	VFMADD213PS Y12, Y0, Y2
+	VFMADD213PS Y13, Y0, Y2
+	VFMADD213PS Y14, Y0, Y2
+	VFMADD213PS Y15, Y0, Y2
+	VFMADD213PS Y9, Y0, Y2
+	VFMADD213PS Y9, Y0, Y2 // p = e^r
+	VCVTPS2DQ   Y1, Y1
+	MOVL        $127, AX
+	MOVL        AX, X3
+	VPBROADCASTD X3, Y3
+	VPADDD      Y3, Y1, Y1
+	VPSLLD      $23, Y1, Y1 // 2^k
+	VMULPS      Y1, Y2, Y2 // e^-x
+	VADDPS      Y9, Y2, Y2
+	VDIVPS      Y2, Y9, Y2 // 1/(1+e^-x)
+	VMOVUPS     Y2, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         lg_loop
+
+lg_done:
+	VZEROUPPER
+	RET

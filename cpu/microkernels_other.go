@@ -25,3 +25,5 @@ func mulClampAsm(n int, a, b, out *float32, lo, hi float32) { panic("unreachable
 func clampAsm(n int, a, b, out *float32, lo, hi float32)    { panic("unreachable") }
 
 func hardSwishAsm(n int, x, out *float32) { panic("unreachable") }
+
+func logisticAsm(n int, x, out *float32) { panic("unreachable") }
