@@ -79,6 +79,18 @@ func (c *compiler) convKernel(g *convGeom, in, filter, bias, out *tensor) kernel
 		if bias != nil {
 			b = bias.f32()
 		}
+		if g.outC < 8 && g.kC >= 8 {
+			nc := newConvNarrow(g, filter.f32(), b)
+			var src []float32
+			work := func(lo, hi int) { nc.rows(src, out.f32(), lo, hi) }
+			rows := g.batch * g.outH
+			pl := c.pool
+			return func() error {
+				src = nc.f.pad(in.f32())
+				pl.run(rows, 1, work)
+				return nil
+			}
+		}
 		f := newConvFast(g, filter.f32(), b)
 		items := f.items()
 		var src []float32

@@ -1,5 +1,7 @@
 package cpu
 
+import "math"
+
 // The optimized convolution: im2col-free, as a sum over the filter taps of
 // GEMMs between the (zero-padded) input pixels and the weights, packed at
 // compile time into panels of 16 output channels, computed in 4-pixel by
@@ -207,6 +209,63 @@ func (d *depthwiseFast) rows(src, out []float32, lo, hi int) {
 				for i := from; i < c; i++ {
 					o[i] = min(max(o[i], g.lo), g.hi)
 				}
+			}
+		}
+	}
+}
+
+// convNarrow is the optimized convolution for fewer than 8 output
+// channels (a 16-channel panel would waste most of its work): per output
+// channel, the depthwise row kernel multiplies each tap's input channels by
+// the filter's, and the channel products are then summed per pixel.
+type convNarrow struct {
+	f    *convFast // padding, taps and geometry
+	w    []float32 // [outC][taps][kC], the filter's own layout
+	bias []float32
+	zero []float32 // kC zeros: the row kernel's "bias"
+	tmp  []float32 // [batch*outH][outW][kC] channel products
+}
+
+func newConvNarrow(g *convGeom, w, bias []float32) *convNarrow {
+	c := &convNarrow{f: newConvFast(g, w, bias), w: w, bias: make([]float32, g.outC), zero: make([]float32, g.kC),
+		tmp: make([]float32, g.batch*g.outH*g.outW*g.kC)}
+	copy(c.bias, bias)
+	return c
+}
+
+// rows computes output rows [lo, hi) of batch*outH from the padded input.
+func (c *convNarrow) rows(src, out []float32, lo, hi int) {
+	f := c.f
+	g := f.g
+	k := g.kC
+	k8 := k &^ 7
+	nt := len(f.taps)
+	inf := float32(math.Inf(1))
+	for row := lo; row < hi; row++ {
+		n, oy := row/g.outH, row%g.outH
+		rowBase := (n*f.pH + oy*g.strideH) * f.pW * k
+		tmp := c.tmp[row*g.outW*k:][:g.outW*k]
+		orow := out[row*g.outW*g.outC:][:g.outW*g.outC]
+		for oc := 0; oc < g.outC; oc++ {
+			w := c.w[oc*nt*k:][:nt*k]
+			if useAsm && k8 > 0 {
+				dwRowAsm(k8, g.outW, &src[rowBase], g.strideW*k, &f.taps[0], nt, &w[0], k, &c.zero[0], &tmp[0], k, -inf, inf)
+			} else {
+				clear(tmp)
+			}
+			for ox := 0; ox < g.outW; ox++ {
+				t := tmp[ox*k : ox*k+k]
+				if !useAsm || k8 == 0 {
+					dwPixelGo(0, k, k, &src[rowBase+ox*g.strideW*k], f.taps, &w[0], &t[0])
+				} else if k8 < k {
+					clear(t[k8:])
+					dwPixelGo(k8, k, k, &src[rowBase+ox*g.strideW*k], f.taps, &w[0], &t[0])
+				}
+				s := c.bias[oc]
+				for _, v := range t {
+					s += v
+				}
+				orow[ox*g.outC+oc] = min(max(s, g.lo), g.hi)
 			}
 		}
 	}

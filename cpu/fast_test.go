@@ -202,3 +202,42 @@ func TestLogisticKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestConvNarrowMatchesReference covers the path for fewer than 8 output
+// channels.
+func TestConvNarrowMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	pl := newPool(2)
+	defer pl.close()
+	for i := 0; i < 150; i++ {
+		g := &convGeom{
+			batch: 1 + r.IntN(2), inH: 1 + r.IntN(12), inW: 1 + r.IntN(12), inC: 8 + r.IntN(30),
+			outC: 1 + r.IntN(7), kH: 1 + r.IntN(4), kW: 1 + r.IntN(4),
+			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), dilH: 1 + r.IntN(2), dilW: 1 + r.IntN(2), groups: 1,
+		}
+		g.kC = g.inC
+		g.filtersPerGroup = g.outC
+		p := graph.Padding(r.IntN(2))
+		g.outH, g.padH = window(p, g.inH, g.kH, g.strideH, g.dilH)
+		g.outW, g.padW = window(p, g.inW, g.kW, g.strideW, g.dilW)
+		if g.outH <= 0 || g.outW <= 0 {
+			continue
+		}
+		g.lo, g.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+		if r.IntN(2) == 0 {
+			g.lo, g.hi = 0, 6
+		}
+		in := randSlice(r, g.batch*g.inH*g.inW*g.inC)
+		w := randSlice(r, g.outC*g.kH*g.kW*g.kC)
+		bias := randSlice(r, g.outC)
+		n := g.batch * g.outH * g.outW * g.outC
+		want, got := make([]float32, n), make([]float32, n)
+		convRef(g, in, w, bias, want)
+		c := newConvNarrow(g, w, bias)
+		src := c.f.pad(in)
+		pl.run(g.batch*g.outH, 1, func(lo, hi int) { c.rows(src, got, lo, hi) })
+		if d := maxRelDiff(t, got, want); d > 1e-5 {
+			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, d)
+		}
+	}
+}
