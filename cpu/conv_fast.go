@@ -11,7 +11,11 @@ import "math"
 type convFast struct {
 	g      *convGeom
 	panels int
-	taps   []int     // offset of each filter tap in the padded input, in floats
+	// k is the length of one tap's contiguous run of inputs and weights:
+	// kC, or kW*kC when the filter's columns are adjacent pixels
+	// (dilation 1), which merges each filter row into one tap.
+	k      int
+	taps   []int     // offset of each (merged) tap in the padded input, in floats
 	packed []float32 // [panel][tap][kC][16]
 	bias   []float32 // [panel][16]
 	base   []int     // offset of each output pixel's window in the padded input
@@ -33,12 +37,20 @@ func newConvFast(g *convGeom, w, bias []float32) *convFast {
 	} else {
 		f.pH, f.pW = g.inH, g.inW
 	}
-	for ky := 0; ky < g.kH; ky++ {
-		for kx := 0; kx < g.kW; kx++ {
-			f.taps = append(f.taps, (ky*g.dilH*f.pW+kx*g.dilW)*g.inC)
+	f.k = g.kC
+	if g.dilW == 1 && g.kC == g.inC {
+		f.k = g.kW * g.kC
+		for ky := 0; ky < g.kH; ky++ {
+			f.taps = append(f.taps, ky*g.dilH*f.pW*g.inC)
+		}
+	} else {
+		for ky := 0; ky < g.kH; ky++ {
+			for kx := 0; kx < g.kW; kx++ {
+				f.taps = append(f.taps, (ky*g.dilH*f.pW+kx*g.dilW)*g.inC)
+			}
 		}
 	}
-	nt := len(f.taps)
+	nt := g.kH * g.kW
 	f.packed = make([]float32, f.panels*nt*g.kC*16)
 	for oc := 0; oc < g.outC; oc++ {
 		p, j := oc/16, oc%16
@@ -91,15 +103,25 @@ func (f *convFast) items() int { return (f.m + 3) / 4 * f.panels }
 func (f *convFast) compute(src, out []float32, lo, hi int) {
 	g := f.g
 	nt := len(f.taps)
-	k := g.kC
+	k := f.k
 	var acc [64]float32
 	for w := lo; w < hi; w++ {
 		tile, p := w/f.panels, w%f.panels
 		p0 := tile * 4
 		rows := min(4, f.m-p0)
-		if useAsm && rows == 4 && p*16+16 <= g.outC {
+		if useAsm && rows == 4 {
+			if p*16+16 <= g.outC {
+				convTile4Asm(k, nt, &f.taps[0], &src[f.base[p0]], &src[f.base[p0+1]], &src[f.base[p0+2]], &src[f.base[p0+3]],
+					&f.packed[p*nt*k*16], &f.bias[p*16], &out[p0*g.outC+p*16], g.outC, g.lo, g.hi)
+				continue
+			}
+			// A partial panel: compute all 16 columns into acc, keep the valid ones.
 			convTile4Asm(k, nt, &f.taps[0], &src[f.base[p0]], &src[f.base[p0+1]], &src[f.base[p0+2]], &src[f.base[p0+3]],
-				&f.packed[p*nt*k*16], &f.bias[p*16], &out[p0*g.outC+p*16], g.outC, g.lo, g.hi)
+				&f.packed[p*nt*k*16], &f.bias[p*16], &acc[0], 16, g.lo, g.hi)
+			n := g.outC - p*16
+			for r := 0; r < 4; r++ {
+				copy(out[(p0+r)*g.outC+p*16:][:n], acc[16*r:16*r+n])
+			}
 			continue
 		}
 		b16 := f.bias[p*16 : p*16+16]
@@ -223,12 +245,13 @@ type convNarrow struct {
 	w    []float32 // [outC][taps][kC], the filter's own layout
 	bias []float32
 	zero []float32 // kC zeros: the row kernel's "bias"
-	tmp  []float32 // [batch*outH][outW][kC] channel products
+	tmp  []float32 // [batch*outH][outW][f.k] channel products
 }
 
 func newConvNarrow(g *convGeom, w, bias []float32) *convNarrow {
-	c := &convNarrow{f: newConvFast(g, w, bias), w: w, bias: make([]float32, g.outC), zero: make([]float32, g.kC),
-		tmp: make([]float32, g.batch*g.outH*g.outW*g.kC)}
+	f := newConvFast(g, w, bias)
+	c := &convNarrow{f: f, w: w, bias: make([]float32, g.outC), zero: make([]float32, f.k),
+		tmp: make([]float32, g.batch*g.outH*g.outW*f.k)}
 	copy(c.bias, bias)
 	return c
 }
@@ -237,29 +260,29 @@ func newConvNarrow(g *convGeom, w, bias []float32) *convNarrow {
 func (c *convNarrow) rows(src, out []float32, lo, hi int) {
 	f := c.f
 	g := f.g
-	k := g.kC
+	k := f.k
 	k8 := k &^ 7
 	nt := len(f.taps)
 	inf := float32(math.Inf(1))
 	for row := lo; row < hi; row++ {
 		n, oy := row/g.outH, row%g.outH
-		rowBase := (n*f.pH + oy*g.strideH) * f.pW * k
+		rowBase := (n*f.pH + oy*g.strideH) * f.pW * g.inC
 		tmp := c.tmp[row*g.outW*k:][:g.outW*k]
 		orow := out[row*g.outW*g.outC:][:g.outW*g.outC]
 		for oc := 0; oc < g.outC; oc++ {
 			w := c.w[oc*nt*k:][:nt*k]
 			if useAsm && k8 > 0 {
-				dwRowAsm(k8, g.outW, &src[rowBase], g.strideW*k, &f.taps[0], nt, &w[0], k, &c.zero[0], &tmp[0], k, -inf, inf)
+				dwRowAsm(k8, g.outW, &src[rowBase], g.strideW*g.inC, &f.taps[0], nt, &w[0], k, &c.zero[0], &tmp[0], k, -inf, inf)
 			} else {
 				clear(tmp)
 			}
 			for ox := 0; ox < g.outW; ox++ {
 				t := tmp[ox*k : ox*k+k]
 				if !useAsm || k8 == 0 {
-					dwPixelGo(0, k, k, &src[rowBase+ox*g.strideW*k], f.taps, &w[0], &t[0])
+					dwPixelGo(0, k, k, &src[rowBase+ox*g.strideW*g.inC], f.taps, &w[0], &t[0])
 				} else if k8 < k {
 					clear(t[k8:])
-					dwPixelGo(k8, k, k, &src[rowBase+ox*g.strideW*k], f.taps, &w[0], &t[0])
+					dwPixelGo(k8, k, k, &src[rowBase+ox*g.strideW*g.inC], f.taps, &w[0], &t[0])
 				}
 				s := c.bias[oc]
 				for _, v := range t {
