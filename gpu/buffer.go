@@ -55,6 +55,10 @@ func (d *Device) NewHostBuffer(size int) (*Buffer, error) {
 // and host-visible if there is such memory, else device-local only, else
 // host-visible only.
 func (d *Device) newBuffer(size int, want vk.MemoryPropertyFlagBits) (*Buffer, error) {
+	return withoutGC(func() (*Buffer, error) { return d.newBufferGC(size, want) })
+}
+
+func (d *Device) newBufferGC(size int, want vk.MemoryPropertyFlagBits) (*Buffer, error) {
 	alloc := (size + 3) &^ 3
 	if alloc == 0 {
 		alloc = 4

@@ -78,7 +78,9 @@ type physical struct {
 	tsValid bool   // that family has timestamps
 }
 
-func physicalDevices() ([]*physical, error) {
+func physicalDevices() ([]*physical, error) { return withoutGC(physicalDevicesGC) }
+
+func physicalDevicesGC() ([]*physical, error) {
 	in, err := instance()
 	if err != nil {
 		return nil, err
@@ -272,6 +274,10 @@ func Open(opts Options) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
+	return withoutGC(func() (*Device, error) { return openDevice(ps, opts) })
+}
+
+func openDevice(ps []*physical, opts Options) (*Device, error) {
 	var p *physical
 	if opts.Index >= 0 {
 		if opts.Index >= len(ps) {
@@ -373,6 +379,11 @@ func (d *Device) submit(cb vk.CommandBuffer) error {
 
 // oneShot records f into a fresh command buffer, submits it and waits.
 func (d *Device) oneShot(f func(cb vk.CommandBuffer)) error {
+	_, err := withoutGC(func() (struct{}, error) { return struct{}{}, d.oneShotGC(f) })
+	return err
+}
+
+func (d *Device) oneShotGC(f func(cb vk.CommandBuffer)) error {
 	cbs := make([]vk.CommandBuffer, 1)
 	if r := vk.AllocateCommandBuffers(d.dev, &vk.CommandBufferAllocateInfo{
 		SType:              vk.StructureTypeCommandBufferAllocateInfo,

@@ -142,6 +142,41 @@ static void* fpFeatureChain(int has, fpBool shaderInt16, fpBool sb16, fpBool f16
 	return f2;
 }
 
+// fpCreateComputePipeline builds the create-info structures on the C
+// stack (vulkan-go's conversions of nested structures proved unsafe: see
+// nogc.go) and creates one compute pipeline with entry point "main" and
+// n 32-bit specialization constants (ids 0..n-1).
+typedef struct { uint32_t constantID, offset; size_t size; } fpSpecEntry;
+typedef struct { uint32_t mapEntryCount; const fpSpecEntry* pMapEntries; size_t dataSize; const void* pData; } fpSpecInfo;
+typedef struct {
+	int32_t sType; const void* pNext; uint32_t flags; uint32_t stage;
+	uint64_t module; const char* pName; const fpSpecInfo* pSpecializationInfo;
+} fpStageInfo;
+typedef struct {
+	int32_t sType; const void* pNext; uint32_t flags; fpStageInfo stage;
+	uint64_t layout; uint64_t basePipelineHandle; int32_t basePipelineIndex;
+} fpComputeInfo;
+typedef int32_t (*fpCreateComputePipelinesFn)(void* dev, uint64_t cache, uint32_t n, const fpComputeInfo* infos, const void* alloc, uint64_t* out);
+static fpCreateComputePipelinesFn fpCreateComputePipelines;
+
+static int32_t fpCreatePipeline(void* dev, uint64_t module, uint64_t layout, const uint32_t* spec, uint32_t n, uint64_t* out) {
+	fpSpecEntry entries[64];
+	if (n > 64) return -13; // VK_ERROR_UNKNOWN
+	for (uint32_t i = 0; i < n; i++) { entries[i].constantID = i; entries[i].offset = 4 * i; entries[i].size = 4; }
+	fpSpecInfo si = { n, entries, 4 * (size_t)n, spec };
+	fpComputeInfo ci;
+	memset(&ci, 0, sizeof ci);
+	ci.sType = 29; // VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+	ci.stage.sType = 18; // VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+	ci.stage.stage = 0x20; // VK_SHADER_STAGE_COMPUTE_BIT
+	ci.stage.module = module;
+	ci.stage.pName = "main";
+	ci.stage.pSpecializationInfo = n > 0 ? &si : NULL;
+	ci.layout = layout;
+	ci.basePipelineIndex = -1;
+	return fpCreateComputePipelines(dev, 0, 1, &ci, NULL, out);
+}
+
 // Submission and waiting without vulkan-go's per-call conversions, so that
 // running a recorded sequence allocates nothing.
 typedef struct {
@@ -161,7 +196,8 @@ static int fpInitSubmit(void* instance) {
 	fpQueueSubmit = (fpQueueSubmitFn)fpGetProc(instance, "vkQueueSubmit");
 	fpWaitForFences = (fpWaitForFencesFn)fpGetProc(instance, "vkWaitForFences");
 	fpResetFences = (fpResetFencesFn)fpGetProc(instance, "vkResetFences");
-	return fpQueueSubmit && fpWaitForFences && fpResetFences ? 0 : -1;
+	fpCreateComputePipelines = (fpCreateComputePipelinesFn)fpGetProc(instance, "vkCreateComputePipelines");
+	return fpQueueSubmit && fpWaitForFences && fpResetFences && fpCreateComputePipelines ? 0 : -1;
 }
 
 // fpSubmitWait submits one command buffer, waits for the fence and resets
@@ -290,17 +326,17 @@ func submitWait(dev vk.Device, q vk.Queue, cb vk.CommandBuffer, fence vk.Fence) 
 		*(*C.uint64_t)(unsafe.Pointer(&fence))))
 }
 
-// cBytes copies b into C memory (for pointers vulkan-go stores inside the
-// C structures it builds); free with cFree.
-func cBytes(b []byte) unsafe.Pointer {
-	if len(b) == 0 {
-		return nil
+// createPipeline creates a compute pipeline from module and layout with
+// the 32-bit specialization constants spec (ids 0..len-1).
+func createPipeline(dev vk.Device, module vk.ShaderModule, layout vk.PipelineLayout, spec []uint32) (vk.Pipeline, vk.Result) {
+	var out C.uint64_t
+	var sp *C.uint32_t
+	if len(spec) > 0 {
+		sp = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
 	}
-	return C.CBytes(b)
-}
-
-func cFree(p unsafe.Pointer) {
-	if p != nil {
-		C.free(p)
-	}
+	r := C.fpCreatePipeline(unsafe.Pointer(dev), *(*C.uint64_t)(unsafe.Pointer(&module)),
+		*(*C.uint64_t)(unsafe.Pointer(&layout)), sp, C.uint32_t(len(spec)), &out)
+	var p vk.Pipeline
+	*(*C.uint64_t)(unsafe.Pointer(&p)) = out
+	return p, vk.Result(r)
 }

@@ -25,6 +25,10 @@ type Pipeline struct {
 // NewPipeline compiles a compute pipeline. Drivers may compile lazily, on
 // first dispatch.
 func (d *Device) NewPipeline(s PipelineSpec) (*Pipeline, error) {
+	return withoutGC(func() (*Pipeline, error) { return d.newPipeline(s) })
+}
+
+func (d *Device) newPipeline(s PipelineSpec) (*Pipeline, error) {
 	if len(s.SPIRV) == 0 || len(s.SPIRV)%4 != 0 || binary.LittleEndian.Uint32(s.SPIRV) != 0x07230203 {
 		return nil, fmt.Errorf("gpu: pipeline %s: not SPIR-V (%d bytes)", s.Name, len(s.SPIRV))
 	}
@@ -88,39 +92,14 @@ func (d *Device) NewPipeline(s PipelineSpec) (*Pipeline, error) {
 		return fail("vkCreatePipelineLayout", r)
 	}
 	p.layout = layout
-	var specInfo []vk.SpecializationInfo
-	if len(s.Spec) > 0 {
-		data := make([]byte, 4*len(s.Spec))
-		entries := make([]vk.SpecializationMapEntry, len(s.Spec))
-		for i, v := range s.Spec {
-			binary.LittleEndian.PutUint32(data[4*i:], v)
-			entries[i] = vk.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
-		}
-		cdata := cBytes(data)
-		defer cFree(cdata)
-		specInfo = []vk.SpecializationInfo{{
-			MapEntryCount: uint32(len(entries)),
-			PMapEntries:   entries,
-			DataSize:      uint(len(data)),
-			PData:         cdata,
-		}}
+	if len(s.Spec) > 64 {
+		return fail("too many specialization constants", vk.ErrorInitializationFailed)
 	}
-	pipes := make([]vk.Pipeline, 1)
-	if r := vk.CreateComputePipelines(d.dev, nil, 1, []vk.ComputePipelineCreateInfo{{
-		SType: vk.StructureTypeComputePipelineCreateInfo,
-		Stage: vk.PipelineShaderStageCreateInfo{
-			SType:               vk.StructureTypePipelineShaderStageCreateInfo,
-			Stage:               vk.ShaderStageComputeBit,
-			Module:              p.module,
-			PName:               "main\x00",
-			PSpecializationInfo: specInfo,
-		},
-		Layout:            p.layout,
-		BasePipelineIndex: -1,
-	}}, nil, pipes); r != vk.Success {
+	pipe, r := createPipeline(d.dev, p.module, p.layout, s.Spec)
+	if r != vk.Success {
 		return fail("vkCreateComputePipelines", r)
 	}
-	p.pipeline = pipes[0]
+	p.pipeline = pipe
 	d.children++
 	return p, nil
 }

@@ -94,6 +94,11 @@ func (s *Sequence) Copy(src, dst *Buffer, n int) error {
 func (s *Sequence) Len() int { return len(s.ops) }
 
 func (s *Sequence) record() error {
+	_, err := withoutGC(func() (struct{}, error) { return struct{}{}, s.recordGC() })
+	return err
+}
+
+func (s *Sequence) recordGC() error {
 	d := s.d
 	if len(s.ops) == 0 {
 		return fmt.Errorf("gpu: running an empty sequence")
