@@ -87,7 +87,7 @@ func (c *compiler) convKernel(g *convGeom, in, filter, bias, out *tensor) kernel
 			pl := c.pool
 			return func() error {
 				src = nc.f.pad(in.f32())
-				pl.run(rows, 1, work)
+				pl.run(rows, grainFor(g.outW*g.outC*g.kH*g.kW*g.kC), work)
 				return nil
 			}
 		}
@@ -98,7 +98,7 @@ func (c *compiler) convKernel(g *convGeom, in, filter, bias, out *tensor) kernel
 		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = f.pad(in.f32())
-			pl.run(items, 8, work)
+			pl.run(items, grainFor(64*g.kH*g.kW*g.kC), work)
 			return nil
 		}
 	}

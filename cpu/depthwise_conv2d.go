@@ -76,7 +76,7 @@ func (c *compiler) depthwiseKernel(g *dwGeom, in, filter, bias, out *tensor) ker
 		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = d.pad(in.f32())
-			pl.run(rows, 1, work)
+			pl.run(rows, grainFor(g.outW*g.outC*g.kH*g.kW), work)
 			return nil
 		}
 	}

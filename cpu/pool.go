@@ -58,6 +58,14 @@ func (p *pool) run(total, grain int, fn func(lo, hi int)) {
 	p.wg.Wait()
 }
 
+// grainFor returns how many work items of the given cost (in
+// multiply-adds or element operations each) one goroutine should take at
+// least, so that handing work to another goroutine (a few microseconds)
+// pays off: about 64K operations.
+func grainFor(costPerItem int) int {
+	return max(1, (1<<16)/max(costPerItem, 1))
+}
+
 // close stops the workers.
 func (p *pool) close() {
 	if p.jobs != nil {

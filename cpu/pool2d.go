@@ -53,7 +53,7 @@ func preparePool(isMax bool) prepareFunc {
 		rows := g.batch * g.outH
 		pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
-			pl.run(rows, 1, work)
+			pl.run(rows, grainFor(g.outW*g.outC*g.kH*g.kW), work)
 			return nil
 		}, nil
 	}

@@ -68,7 +68,7 @@ func prepareResize(bilinear bool) prepareFunc {
 			work := func(lo, hi int) { resizeBilinearRows(in.f32(), out.f32(), ih, iw, c, ys, xs, lo, hi) }
 			pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 			return func() error {
-				pl.run(n*oh, 4, work)
+				pl.run(n*oh, grainFor(4*ow*c), work)
 				return nil
 			}, nil
 		}

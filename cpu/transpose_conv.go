@@ -129,7 +129,7 @@ func (c *compiler) transposeConvKernel(g *convGeom, in, w, bias, out *tensor) ke
 		pl := c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
 			src = in.f32()
-			pl.run(items, 8, work)
+			pl.run(items, grainFor(64*g.inC), work)
 			t.col2im(out.f32())
 			return nil
 		}
