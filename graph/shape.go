@@ -382,8 +382,9 @@ func shapeBroadcast(s *Subgraph, op *Op) ([][]int32, error) {
 	return one(out)
 }
 
-// shapeAllSame: ADD_N — every input has the same shape.
-func shapeAllSame(s *Subgraph, op *Op) ([][]int32, error) {
+// sameInputShapes returns the shape every input of op shares, or an error
+// naming the first input whose shape differs from input 0's.
+func sameInputShapes(s *Subgraph, op *Op) ([]int32, error) {
 	c := sctx{s, op}
 	first, err := c.shape(0)
 	if err != nil {
@@ -397,6 +398,15 @@ func shapeAllSame(s *Subgraph, op *Op) ([][]int32, error) {
 		if !slices.Equal(sh, first) {
 			return nil, fmt.Errorf("input %d has shape %v, input 0 has %v", k, fmtShape(sh), fmtShape(first))
 		}
+	}
+	return first, nil
+}
+
+// shapeAllSame: ADD_N — every input has the same shape.
+func shapeAllSame(s *Subgraph, op *Op) ([][]int32, error) {
+	first, err := sameInputShapes(s, op)
+	if err != nil {
+		return nil, err
 	}
 	return one(slices.Clone(first))
 }
@@ -859,19 +869,9 @@ func shapeConcat(s *Subgraph, op *Op) ([][]int32, error) {
 }
 
 func shapePack(s *Subgraph, op *Op) ([][]int32, error) {
-	c := sctx{s, op}
-	first, err := c.shape(0)
+	first, err := sameInputShapes(s, op)
 	if err != nil {
 		return nil, err
-	}
-	for k := 1; k < len(op.Inputs); k++ {
-		sh, err := c.shape(k)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Equal(sh, first) {
-			return nil, fmt.Errorf("input %d has shape %v, input 0 has %v", k, fmtShape(sh), fmtShape(first))
-		}
 	}
 	a, _ := optInt(op, "Axis")
 	ax, err := wrapAxis(a, len(first)+1, "axis")
