@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sort"
 	"time"
 	"unsafe"
 
 	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/arena"
 )
 
 // tensor is one tensor of the compiled model: its shape and its bytes,
@@ -183,23 +183,63 @@ func sameShape(a, b []int) bool {
 // prepareFunc validates an op and returns its eval step.
 type prepareFunc func(x *opCtx) (kernel, error)
 
-// builtins maps builtin op codes to their prepare functions; customs maps
-// custom op names.
+// builtins maps builtin op codes to the prepare functions of their float
+// kernels; customs maps custom op names.
+//
+// qbuiltins and qcustoms are the same for the quantized kernels: lookupOp
+// uses them, and only them, for an op whose first input or first output is
+// INT8, UINT8 or INT16 (see isQuantizedOp), so QUANTIZE from float32 and
+// DEQUANTIZE to float32 are found there too. Each int8 kernel file
+// registers itself in its init function (cpu/int8_*.go; the int8 conv,
+// depthwise and fully connected kernels in their own files).
 var (
-	builtins = map[graph.OpCode]prepareFunc{}
-	customs  = map[string]prepareFunc{}
+	builtins  = map[graph.OpCode]prepareFunc{}
+	customs   = map[string]prepareFunc{}
+	qbuiltins = map[graph.OpCode]prepareFunc{}
+	qcustoms  = map[string]prepareFunc{}
 )
 
-// lookupOp returns the prepare function of op, or nil.
-func lookupOp(op *graph.Op) prepareFunc {
-	if op.Code == graph.OpCustom {
-		return customs[op.Custom]
+// isQuantizedOp reports whether op runs on quantized tensors: its first
+// present input or its first output is INT8, UINT8 or INT16.
+func isQuantizedOp(sg *graph.Subgraph, op *graph.Op) bool {
+	first := func(idx []int) graph.DType {
+		for _, i := range idx {
+			if i >= 0 && i < len(sg.Tensors) {
+				return sg.Tensors[i].Type
+			}
+		}
+		return graph.Float32
 	}
-	return builtins[op.Code]
+	q := func(d graph.DType) bool { return d == graph.Int8 || d == graph.Uint8 || d == graph.Int16 }
+	return q(first(op.Inputs)) || q(first(op.Outputs))
 }
 
-// Supported reports whether the CPU backend has a kernel for op.
-func Supported(op *graph.Op) bool { return lookupOp(op) != nil }
+// lookupOp returns the prepare function of op (a member of sg), or nil.
+func lookupOp(sg *graph.Subgraph, op *graph.Op) prepareFunc {
+	b, c := builtins, customs
+	if isQuantizedOp(sg, op) {
+		b, c = qbuiltins, qcustoms
+	}
+	if op.Code == graph.OpCustom {
+		return c[op.Custom]
+	}
+	return b[op.Code]
+}
+
+// Supported reports whether the CPU backend has a float kernel for op (the
+// op read as running on float tensors; see SupportedIn for the kernel a
+// compiled model would use).
+func Supported(op *graph.Op) bool {
+	if op.Code == graph.OpCustom {
+		return customs[op.Custom] != nil
+	}
+	return builtins[op.Code] != nil
+}
+
+// SupportedIn reports whether the CPU backend has a kernel for op, a member
+// of sg, for the element types of its tensors: an int8 kernel when its
+// first input or output is INT8, UINT8 or INT16, a float kernel otherwise.
+func SupportedIn(sg *graph.Subgraph, op *graph.Op) bool { return lookupOp(sg, op) != nil }
 
 type compiler struct {
 	opt     engine.Options
@@ -282,7 +322,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		if op == nil {
 			continue // fused into its producer
 		}
-		prep := lookupOp(op)
+		prep := lookupOp(sg, op)
 		if prep == nil {
 			return nil, &UnsupportedOpError{Model: name, Index: oi, Op: op.Name()}
 		}
@@ -431,51 +471,20 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 
 // planArena assigns each tensor a 64-byte aligned offset (stored in t.def,
 // replacing its first step) such that tensors whose lifetimes overlap do
-// not overlap in memory, and returns the arena size.
+// not overlap in memory, and returns the arena size (internal/arena.Plan,
+// shared with the Vulkan backend).
 func planArena(ts []*tensor) (int, error) {
-	type item struct {
-		t          *tensor
-		size       int
-		first, end int
-		off        int
-	}
-	items := make([]*item, len(ts))
+	items := make([]*arena.Item, len(ts))
 	for i, t := range ts {
 		n, ok := t.dtype.ByteSize(t.n)
 		if !ok {
 			return 0, fmt.Errorf("%v has no fixed element size", t)
 		}
-		items[i] = &item{t: t, size: (n + 63) &^ 63, first: t.def, end: t.last}
+		items[i] = &arena.Item{Size: n, First: t.def, Last: t.last}
 	}
-	sort.SliceStable(items, func(a, b int) bool { return items[a].size > items[b].size })
-	var placed []*item
-	total := 0
-	for _, it := range items {
-		// Collect the placed items alive at the same time, by offset.
-		var busy []*item
-		for _, q := range placed {
-			if q.first <= it.end && it.first <= q.end {
-				busy = append(busy, q)
-			}
-		}
-		sort.Slice(busy, func(a, b int) bool { return busy[a].off < busy[b].off })
-		off := 0
-		for _, q := range busy {
-			if off+it.size <= q.off {
-				break
-			}
-			if q.off+q.size > off {
-				off = q.off + q.size
-			}
-		}
-		it.off = off
-		placed = append(placed, it)
-		if off+it.size > total {
-			total = off + it.size
-		}
-	}
-	for _, it := range items {
-		it.t.def = it.off
+	total := arena.Plan(items, 64)
+	for i, t := range ts {
+		t.def = items[i].Offset
 	}
 	return total, nil
 }

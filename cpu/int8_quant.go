@@ -1,0 +1,84 @@
+package cpu
+
+import (
+	qm "github.com/fp16tool/fp16tool/int8"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+// The int8 kernels import package int8 as qm: the name int8 is Go's type.
+
+func init() {
+	// DEQUANTIZE of INT8/UINT8/INT16 is a quantized op for lookupOp; the
+	// kernel in dequantize.go handles every input type.
+	qbuiltins[graph.OpDequantize] = prepareDequantize
+}
+
+// quantParams are a tensor's affine quantization parameters as the int8
+// kernels read them: real = Scale[c] × (q - Zero[c]), with one entry
+// (Axis -1) for per-tensor quantization, or one per slice along Axis.
+type quantParams struct {
+	Scale []float32
+	Zero  []int32
+	Axis  int
+}
+
+// quant returns t's quantization parameters, failing with an error naming
+// the op and t when t has none, a scale is not positive and finite, or the
+// per-axis parameters do not fit t's shape.
+func (x *opCtx) quant(t *tensor) (quantParams, error) {
+	q := t.src.Quant
+	if q == nil || len(q.Scale) == 0 {
+		return quantParams{}, x.errorf("%v has no quantization parameters", t)
+	}
+	if len(q.ZeroPoint) != 0 && len(q.ZeroPoint) != len(q.Scale) {
+		return quantParams{}, x.errorf("%v has %d scales and %d zero points", t, len(q.Scale), len(q.ZeroPoint))
+	}
+	p := quantParams{Scale: append([]float32(nil), q.Scale...), Zero: make([]int32, len(q.Scale)), Axis: -1}
+	for i, s := range q.Scale {
+		if !(s > 0) || s > 3.4e38 {
+			return quantParams{}, x.errorf("%v has scale %v; scales must be positive and finite", t, s)
+		}
+		if i < len(q.ZeroPoint) {
+			p.Zero[i] = int32(q.ZeroPoint[i])
+		}
+	}
+	if q.PerAxis() {
+		ax := int(q.QuantizedDimension)
+		if ax < 0 || ax >= len(t.shape) || t.shape[ax] != len(q.Scale) {
+			return quantParams{}, x.errorf("%v has %d scales along axis %d", t, len(q.Scale), ax)
+		}
+		p.Axis = ax
+	}
+	return p, nil
+}
+
+// quantTensor returns t's per-tensor quantization parameters (Min and Max
+// are left zero), failing when t has none or is quantized per axis, or when
+// the zero point lies outside t's element type.
+func (x *opCtx) quantTensor(t *tensor) (qm.Params, error) {
+	p, err := x.quant(t)
+	if err != nil {
+		return qm.Params{}, err
+	}
+	if p.Axis >= 0 {
+		return qm.Params{}, x.errorf("%v is quantized per axis (%d scales); this op needs one scale", t, len(p.Scale))
+	}
+	lo, hi := qRange(t.dtype)
+	if p.Zero[0] < lo || p.Zero[0] > hi {
+		return qm.Params{}, x.errorf("%v has zero point %d outside [%d, %d]", t, p.Zero[0], lo, hi)
+	}
+	return qm.Params{Scale: p.Scale[0], ZeroPoint: p.Zero[0]}, nil
+}
+
+// qRange returns the value range of a quantized element type (INT8 for
+// anything else).
+func qRange(d graph.DType) (lo, hi int32) {
+	switch d {
+	case graph.Uint8:
+		return qm.Uint8Min, qm.Uint8Max
+	case graph.Int16:
+		return -32768, 32767
+	}
+	return qm.Int8Min, qm.Int8Max
+}
