@@ -315,7 +315,7 @@ func compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	var rtOps []pending
 	ops := sg.Ops
 	if !opt.Reference {
-		ops = fuseActivations(sg)
+		ops = graph.FuseActivations(sg)
 	}
 	for _, oi := range order {
 		op := ops[oi]

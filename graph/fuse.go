@@ -1,16 +1,15 @@
-package cpu
+package graph
 
-import "github.com/fp16tool/fp16tool/graph"
-
-// fuseActivations returns the ops to compile in place of sg.Ops: a RELU,
+// FuseActivations returns the ops a backend compiles in place of sg.Ops: a RELU,
 // RELU6 or RELU_N1_TO_1 whose input comes from a CONV_2D,
 // DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, SUB or MUL without a fused
 // activation, and is read by nothing else, becomes that op's fused
 // activation (a copy of the op writes the activation's output) and the
 // activation op is dropped (nil). The numbers are the same: the clamp is
-// the same function, applied in the producer's output loop.
-func fuseActivations(sg *graph.Subgraph) []*graph.Op {
-	ops := append([]*graph.Op(nil), sg.Ops...)
+// the same function, applied in the producer's output loop. sg is not
+// changed. The CPU and Vulkan backends share it.
+func FuseActivations(sg *Subgraph) []*Op {
+	ops := append([]*Op(nil), sg.Ops...)
 	prod := sg.Producers()
 	cons := sg.Consumers()
 	isOutput := make(map[int]bool)
@@ -18,14 +17,14 @@ func fuseActivations(sg *graph.Subgraph) []*graph.Op {
 		isOutput[o] = true
 	}
 	for i, op := range sg.Ops {
-		var act graph.Activation
+		var act Activation
 		switch op.Code {
-		case graph.OpRelu:
-			act = graph.ActRelu
-		case graph.OpRelu6:
-			act = graph.ActRelu6
-		case graph.OpReluN1To1:
-			act = graph.ActReluN1To1
+		case OpRelu:
+			act = ActRelu
+		case OpRelu6:
+			act = ActRelu6
+		case OpReluN1To1:
+			act = ActReluN1To1
 		default:
 			continue
 		}
@@ -36,7 +35,7 @@ func fuseActivations(sg *graph.Subgraph) []*graph.Op {
 		if t < 0 || t >= len(sg.Tensors) || isOutput[t] || len(cons[t]) != 1 || prod[t] < 0 {
 			continue
 		}
-		if sg.Tensors[t].Type != graph.Float32 || sg.Tensors[op.Outputs[0]].Type != graph.Float32 {
+		if sg.Tensors[t].Type != Float32 || sg.Tensors[op.Outputs[0]].Type != Float32 {
 			continue
 		}
 		p := prod[t]
@@ -59,27 +58,27 @@ func fuseActivations(sg *graph.Subgraph) []*graph.Op {
 
 // withActivation returns op's options with the fused activation set, if
 // the op has a fused activation and it is NONE.
-func withActivation(op *graph.Op, a graph.Activation) (any, bool) {
+func withActivation(op *Op, a Activation) (any, bool) {
 	switch op.Code {
-	case graph.OpConv2D:
-		return setAct(op.Options, a, func(o *graph.Conv2DOptions) *graph.Activation { return &o.Activation })
-	case graph.OpDepthwiseConv2D:
-		return setAct(op.Options, a, func(o *graph.DepthwiseConv2DOptions) *graph.Activation { return &o.Activation })
-	case graph.OpFullyConnected:
-		return setAct(op.Options, a, func(o *graph.FullyConnectedOptions) *graph.Activation { return &o.Activation })
-	case graph.OpAdd:
-		return setAct(op.Options, a, func(o *graph.AddOptions) *graph.Activation { return &o.Activation })
-	case graph.OpSub:
-		return setAct(op.Options, a, func(o *graph.SubOptions) *graph.Activation { return &o.Activation })
-	case graph.OpMul:
-		return setAct(op.Options, a, func(o *graph.MulOptions) *graph.Activation { return &o.Activation })
+	case OpConv2D:
+		return setAct(op.Options, a, func(o *Conv2DOptions) *Activation { return &o.Activation })
+	case OpDepthwiseConv2D:
+		return setAct(op.Options, a, func(o *DepthwiseConv2DOptions) *Activation { return &o.Activation })
+	case OpFullyConnected:
+		return setAct(op.Options, a, func(o *FullyConnectedOptions) *Activation { return &o.Activation })
+	case OpAdd:
+		return setAct(op.Options, a, func(o *AddOptions) *Activation { return &o.Activation })
+	case OpSub:
+		return setAct(op.Options, a, func(o *SubOptions) *Activation { return &o.Activation })
+	case OpMul:
+		return setAct(op.Options, a, func(o *MulOptions) *Activation { return &o.Activation })
 	}
 	return nil, false
 }
 
 // setAct copies options of type T (held as T, *T or nil) and sets their
 // activation to a when it is NONE.
-func setAct[T any](opt any, a graph.Activation, field func(*T) *graph.Activation) (any, bool) {
+func setAct[T any](opt any, a Activation, field func(*T) *Activation) (any, bool) {
 	var o T
 	switch v := opt.(type) {
 	case nil:
@@ -92,7 +91,7 @@ func setAct[T any](opt any, a graph.Activation, field func(*T) *graph.Activation
 	default:
 		return nil, false
 	}
-	if *field(&o) != graph.ActNone {
+	if *field(&o) != ActNone {
 		return nil, false
 	}
 	*field(&o) = a
