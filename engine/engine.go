@@ -34,6 +34,12 @@ type Options struct {
 	Profile bool
 	// Name names the model in error messages (for example its file name).
 	Name string
+	// Precision is the GPU backend's storage and arithmetic precision:
+	// "fp16" (float16 storage and arithmetic), "fp32acc" (float16
+	// storage, float32 arithmetic), "fp32", or "" for the device's
+	// recommendation (what `fp16tool devices` prints). The CPU backend
+	// ignores it.
+	Precision string
 }
 
 // NumThreads returns o.Threads, or runtime.NumCPU() when it is 0 or less.
