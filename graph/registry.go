@@ -38,8 +38,7 @@ type OpInfo struct {
 	// MACs counts multiply-accumulates for one inference (see MACsFunc),
 	// or is nil for ops counted as 0.
 	MACs MACsFunc
-	// Quant holds the int8 quantization properties (filled by the int8
-	// work; zero values mean "not yet described").
+	// Quant holds the int8 quantization properties (see quant.go).
 	Quant QuantInfo
 }
 
@@ -59,8 +58,8 @@ type OpInfo struct {
 type MACsFunc func(s *Subgraph, op *Op) int64
 
 // QuantInfo describes how the int8 passes treat an op, after TFLite's
-// operator_property table. The int8 work fills these in; until then every
-// field is its zero value.
+// operator_property table (filled in quant.go; an op with Int8 false has
+// no int8 kernel in TFLite and stays float in full-integer models).
 type QuantInfo struct {
 	// Int8 reports that the op has an int8 kernel (full-integer
 	// quantization can keep it in int8).
@@ -83,6 +82,22 @@ type QuantInfo struct {
 	// Hybrid reports that the op has a dynamic-range (hybrid) kernel that
 	// takes int8 weights with float activations.
 	Hybrid bool
+	// AllInputs and AllOutputs report that every input (CONCATENATION,
+	// PACK, MAXIMUM, MINIMUM) or every output (SPLIT, SPLIT_V, UNPACK) is
+	// quantized, whatever their number (TFLite's arbitrary_inputs and
+	// arbitrary_outputs); Inputs or Outputs is then nil.
+	AllInputs, AllOutputs bool
+	// RequantizeInputs reports that, with SameScale, inputs whose
+	// parameters differ from the output's are requantized to the output's
+	// parameters by an inserted QUANTIZE (int8 to int8) op, as TFLite's
+	// quantizer does for CONCATENATION (its int8 kernel requires equal
+	// parameters). Without it a SameScale output copies input 0's
+	// parameters.
+	RequantizeInputs bool
+	// ConstAsActivation reports that a float constant at a quantized input
+	// is quantized like an activation (asymmetric, per tensor, from its
+	// own range), TFLite's quantize_input_as_activations (ADD, MUL, ...).
+	ConstAsActivation bool
 }
 
 // FixedQuant are fixed quantization parameters.
