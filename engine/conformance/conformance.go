@@ -14,6 +14,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -102,7 +103,8 @@ func alignedCopy(b []byte) []byte {
 // Check compiles and runs every case on backend b and compares each output
 // with its golden: the largest absolute difference must be at most
 // rtol × max(1, max|golden|). Cases whose goldens are missing fail under
-// CI=true and are skipped otherwise.
+// CI=true and are skipped otherwise. A case whose Compile error has an
+// UnsupportedOp() string method is skipped, naming the op.
 func Check(t *testing.T, b engine.Backend, opt engine.Options, rtol float64) {
 	for _, c := range Cases() {
 		t.Run(c.Name, func(t *testing.T) {
@@ -124,6 +126,10 @@ func Check(t *testing.T, b engine.Backend, opt engine.Options, rtol float64) {
 			o.Name = c.Name
 			p, err := b.Compile(m, o)
 			if err != nil {
+				var u unsupported
+				if errors.As(err, &u) {
+					t.Skipf("SKIP %s: no kernel for %s on backend %s: %v", c.Name, u.UnsupportedOp(), b.Name(), err)
+				}
 				t.Fatal(err)
 			}
 			defer p.Close()
@@ -150,6 +156,15 @@ func Check(t *testing.T, b engine.Backend, opt engine.Options, rtol float64) {
 			}
 		})
 	}
+}
+
+// unsupported is implemented by the compile errors of a backend that is
+// still growing its op coverage (the Vulkan backend's UnsupportedOpError):
+// Check skips such a case, naming the op, instead of failing it. Backends
+// whose errors lack the method (the CPU backend) fail as before.
+type unsupported interface {
+	error
+	UnsupportedOp() string
 }
 
 func missingGolden(t *testing.T, name string, err error) {

@@ -1,0 +1,193 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/fp16tool/fp16tool/engine"
+	"github.com/fp16tool/fp16tool/engine/conformance"
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+// conformanceRtol is the tolerance per precision, relative to
+// max(1, max|golden|): float32 storage and arithmetic differ from TFLite
+// only by summation order; float16 storage rounds every tensor to 11
+// significant bits (2^-11 relative), float16 arithmetic every operation.
+var conformanceRtol = map[Precision]float64{FP32: 1e-4, FP32Acc: 8e-3, FP16: 3e-2}
+
+func needVulkan(t testing.TB) DeviceInfo {
+	t.Helper()
+	info, err := SharedDevice()
+	if err != nil {
+		missing(t, err)
+	}
+	return info
+}
+
+// TestConformance runs the shared per-op suite on the Vulkan backend in
+// every precision the device supports. Cases with an op that has no
+// Vulkan kernel yet are skipped, naming the op.
+func TestConformance(t *testing.T) {
+	info := needVulkan(t)
+	for _, p := range Precisions {
+		t.Run(p.String(), func(t *testing.T) {
+			if !info.Supports(p) {
+				t.Skipf("%s does not support %v", info.Name, p)
+			}
+			conformance.Check(t, Backend{}, engine.Options{Precision: p.String()}, conformanceRtol[p])
+		})
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	b, err := engine.Get("vulkan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := b.(engine.Availability)
+	if !ok {
+		t.Fatal("the vulkan backend does not implement engine.Availability")
+	}
+	if err := a.Available(); err != nil && !errors.Is(err, ErrNoVulkan) {
+		t.Errorf("Available() = %v, want nil or an error wrapping ErrNoVulkan", err)
+	}
+}
+
+// tinyModel is input [1,4,4,3] -> CONV_2D 3x3 (8 filters, RELU fused from
+// a separate op) -> RESHAPE [1,128] -> FULLY_CONNECTED (float16 weights
+// through DEQUANTIZE) -> ADD of a constant -> output [1,5].
+func tinyModel() *graph.Model {
+	f32 := func(vals ...float32) []byte { return FP32.Encode(nil, vals) }
+	ramp := func(n int, scale float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = scale * float32((i*7)%13-6)
+		}
+		return v
+	}
+	i32 := func(vals ...int32) []byte {
+		b := make([]byte, 0, 4*len(vals))
+		for _, v := range vals {
+			b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		}
+		return b
+	}
+	fc := ramp(5*128, 0.01)
+	var fc16 []byte
+	fc16 = FP16.Encode(fc16, fc)
+	sg := &graph.Subgraph{
+		Tensors: []*graph.Tensor{
+			{Name: "in", Type: graph.Float32, Shape: []int32{1, 4, 4, 3}},
+			{Name: "filter", Type: graph.Float32, Shape: []int32{8, 3, 3, 3}, Data: f32(ramp(8*27, 0.05)...)},
+			{Name: "bias", Type: graph.Float32, Shape: []int32{8}, Data: f32(ramp(8, 0.1)...)},
+			{Name: "conv", Type: graph.Float32, Shape: []int32{1, 4, 4, 8}},
+			{Name: "relu", Type: graph.Float32, Shape: []int32{1, 4, 4, 8}},
+			{Name: "shape", Type: graph.Int32, Shape: []int32{2}, Data: i32(1, 128)},
+			{Name: "flat", Type: graph.Float32, Shape: []int32{1, 128}},
+			{Name: "w16", Type: graph.Float16, Shape: []int32{5, 128}, Data: fc16},
+			{Name: "w", Type: graph.Float32, Shape: []int32{5, 128}},
+			{Name: "fc", Type: graph.Float32, Shape: []int32{1, 5}},
+			{Name: "c", Type: graph.Float32, Shape: []int32{5}, Data: f32(1, 2, 3, 4, 5)},
+			{Name: "out", Type: graph.Float32, Shape: []int32{1, 5}},
+		},
+		Inputs:  []int{0},
+		Outputs: []int{11},
+		Ops: []*graph.Op{
+			{Code: graph.OpConv2D, Inputs: []int{0, 1, 2}, Outputs: []int{3},
+				Options: graph.Conv2DOptions{Padding: graph.PaddingSame, StrideW: 1, StrideH: 1}},
+			{Code: graph.OpRelu, Inputs: []int{3}, Outputs: []int{4}},
+			{Code: graph.OpReshape, Inputs: []int{4, 5}, Outputs: []int{6}},
+			{Code: graph.OpDequantize, Inputs: []int{7}, Outputs: []int{8}},
+			{Code: graph.OpFullyConnected, Inputs: []int{6, 8, -1}, Outputs: []int{9}},
+			{Code: graph.OpAdd, Inputs: []int{9, 10}, Outputs: []int{11}},
+		},
+	}
+	return &graph.Model{Version: 3, Subgraphs: []*graph.Subgraph{sg}}
+}
+
+// TestTinyModelAgainstCPU checks folding, fusion, aliasing and the I/O
+// casts against the CPU backend, and that Run does not allocate.
+func TestTinyModelAgainstCPU(t *testing.T) {
+	info := needVulkan(t)
+	cpuB, err := engine.Get("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := runOnce(t, cpuB, tinyModel(), engine.Options{Threads: 1})
+	for _, p := range Precisions {
+		if !info.Supports(p) {
+			continue
+		}
+		t.Run(p.String(), func(t *testing.T) {
+			prog, err := Compile(tinyModel(), engine.Options{Precision: p.String(), Profile: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer prog.Close()
+			fill(prog)
+			if err := prog.Run(); err != nil {
+				t.Fatal(err)
+			}
+			got := engine.Float32s(prog.Output(0))
+			for i := range want {
+				if d := float64(got[i] - want[i]); d > conformanceRtol[p]*10 || d < -conformanceRtol[p]*10 {
+					t.Errorf("output[%d] = %v, CPU %v", i, got[i], want[i])
+				}
+			}
+			// conv (ReLU fused), fc, add, and the two casts; RESHAPE and
+			// DEQUANTIZE cost nothing.
+			if n := prog.Dispatches(); n != 5 {
+				t.Errorf("%d dispatches, want 5", n)
+			}
+			prof := prog.Profile()
+			var names []string
+			for _, o := range prof {
+				names = append(names, o.Op)
+			}
+			if fmt.Sprint(names) != "[CAST_IN CONV_2D RESHAPE FULLY_CONNECTED ADD CAST_OUT]" || prof[1].Nanos <= 0 || prof[2].Nanos != 0 {
+				t.Errorf("profile %+v, want CAST_IN, CONV_2D (timed), RESHAPE (0), FULLY_CONNECTED, ADD, CAST_OUT", prof)
+			}
+			if n := testing.AllocsPerRun(10, func() { prog.Run() }); n != 0 {
+				t.Errorf("Run allocates %v times", n)
+			}
+		})
+	}
+}
+
+func fill(p engine.Program) {
+	for i := range p.Inputs() {
+		f := engine.Float32s(p.Input(i))
+		for k := range f {
+			f[k] = float32((k*5)%11-5) / 5
+		}
+	}
+}
+
+func runOnce(t *testing.T, b engine.Backend, m *graph.Model, opt engine.Options) []float32 {
+	t.Helper()
+	p, err := b.Compile(m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	fill(p)
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), engine.Float32s(p.Output(0))...)
+}
+
+// TestUnsupportedOp checks the compile error names the op, its index and
+// the model.
+func TestUnsupportedOp(t *testing.T) {
+	needVulkan(t)
+	m := tinyModel()
+	sg := m.Main()
+	sg.Ops[5] = &graph.Op{Code: graph.OpCustom, Custom: "NoSuchOp", Inputs: []int{9}, Outputs: []int{11}}
+	_, err := Compile(m, engine.Options{Name: "tiny.tflite"})
+	var u *UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "NoSuchOp" || u.Index != 5 || u.Model != "tiny.tflite" {
+		t.Fatalf("error %v, want an UnsupportedOpError for op 5 NoSuchOp of tiny.tflite", err)
+	}
+}
