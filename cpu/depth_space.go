@@ -31,8 +31,8 @@ func prepareDepthSpace(d2s bool) prepareFunc {
 			bs = int(o.BlockSize)
 		}
 		in, out := x.in[0], x.out[0]
-		if in.dtype != out.dtype || in.dtype.Size() != 4 {
-			return nil, x.errorf("input %v and output %v must have the same 4-byte type", in, out)
+		if !sameFixedType(in, out) {
+			return nil, x.errorf("input %v and output %v must have the same fixed-size type", in, out)
 		}
 		if len(in.shape) != 4 || bs < 1 {
 			return nil, x.errorf("input %v must have rank 4 and block size %d must be positive", in, bs)
@@ -58,18 +58,35 @@ func prepareDepthSpace(d2s bool) prepareFunc {
 				return nil, err
 			}
 		}
+		g := depthSpace{d2s: d2s, bs: bs, n: n, sh: sh, sw: sw, sc: sc, in: in, out: out}
+		return bySize(out, depthSpaceKernel[uint8](g), depthSpaceKernel[uint16](g), depthSpaceKernel[uint32](g), depthSpaceKernel[uint64](g)), nil
+	}
+}
+
+// depthSpace is a DEPTH_TO_SPACE or SPACE_TO_DEPTH: the space tensor has
+// shape [n, sh, sw, sc].
+type depthSpace struct {
+	d2s        bool
+	bs, n      int
+	sh, sw, sc int
+	in, out    *tensor
+}
+
+func depthSpaceKernel[T any](g depthSpace) func() kernel {
+	return func() kernel {
+		bs, sh, sw, sc := g.bs, g.sh, g.sw, g.sc
 		dh, dw, dc := sh/bs, sw/bs, sc*bs*bs
 		return func() error {
-			space, depth := out.f32(), in.f32()
-			if !d2s {
-				space, depth = in.f32(), out.f32()
+			space, depth := elems[T](g.out), elems[T](g.in)
+			if !g.d2s {
+				space, depth = elems[T](g.in), elems[T](g.out)
 			}
-			for b := 0; b < n; b++ {
+			for b := 0; b < g.n; b++ {
 				for y := 0; y < sh; y++ {
 					for xx := 0; xx < sw; xx++ {
 						so := ((b*sh+y)*sw + xx) * sc
 						do := ((b*dh+y/bs)*dw+xx/bs)*dc + ((y%bs)*bs+xx%bs)*sc
-						if d2s {
+						if g.d2s {
 							copy(space[so:so+sc], depth[do:do+sc])
 						} else {
 							copy(depth[do:do+sc], space[so:so+sc])
@@ -78,6 +95,6 @@ func prepareDepthSpace(d2s bool) prepareFunc {
 				}
 			}
 			return nil
-		}, nil
+		}
 	}
 }

@@ -16,49 +16,20 @@ func init() {
 // half_pixel_centers rules.
 func prepareResize(bilinear bool) prepareFunc {
 	return func(x *opCtx) (kernel, error) {
-		if err := x.arity(2, 2, 1); err != nil {
+		r, err := resizeSetup(x, bilinear)
+		if err != nil {
 			return nil, err
 		}
-		var align, half bool
+		in, out := r.in, r.out
 		if bilinear {
-			o, err := opts[graph.ResizeBilinearOptions](x)
-			if err != nil {
+			if err := x.wantType(graph.Float32, in, out); err != nil {
 				return nil, err
 			}
-			align, half = o.AlignCorners, o.HalfPixelCenters
-		} else {
-			o, err := opts[graph.ResizeNearestNeighborOptions](x)
-			if err != nil {
-				return nil, err
-			}
-			align, half = o.AlignCorners, o.HalfPixelCenters
 		}
-		in, sizeT, out := x.in[0], x.in[1], x.out[0]
-		if err := x.wantType(graph.Float32, in, out); err != nil {
-			return nil, err
-		}
-		if len(in.shape) != 4 {
-			return nil, x.errorf("input %v must have rank 4", in)
-		}
-		size, err := sizeT.ints()
-		if err != nil || len(size) != 2 {
-			return nil, x.errorf("size must be a constant INT32 [2]")
-		}
-		n, ih, iw, c := in.shape[0], in.shape[1], in.shape[2], in.shape[3]
-		oh, ow := size[0], size[1]
-		if err := x.checkShape(out, []int{n, oh, ow, c}); err != nil {
-			return nil, err
-		}
-		scale := func(in, out int) float32 {
-			if align && out > 1 {
-				return float32(in-1) / float32(out-1)
-			}
-			return float32(in) / float32(out)
-		}
-		sy, sx := scale(ih, oh), scale(iw, ow)
+		n, ih, iw, c, oh, ow := r.n, r.ih, r.iw, r.c, r.oh, r.ow
 		if bilinear {
-			ys := bilinearAxis(oh, ih, sy, half)
-			xs := bilinearAxis(ow, iw, sx, half)
+			ys := bilinearAxis(oh, ih, r.sy, r.half)
+			xs := bilinearAxis(ow, iw, r.sx, r.half)
 			if x.c.opt.Reference {
 				return func() error {
 					resizeBilinearRef(in.f32(), out.f32(), n, ih, iw, c, ys, xs)
@@ -72,10 +43,73 @@ func prepareResize(bilinear bool) prepareFunc {
 				return nil
 			}, nil
 		}
-		ys := nearestAxis(oh, ih, sy, align, half)
-		xs := nearestAxis(ow, iw, sx, align, half)
+		return bySize(out, resizeNearest[uint8](r), resizeNearest[uint16](r), resizeNearest[uint32](r), resizeNearest[uint64](r)), nil
+	}
+}
+
+// resizeArgs are a checked RESIZE_*: input [n, ih, iw, c] to output
+// [n, oh, ow, c], the options and the source-per-output scales.
+type resizeArgs struct {
+	in, out              *tensor
+	n, ih, iw, c, oh, ow int
+	align, half          bool
+	sy, sx               float32
+}
+
+// resizeSetup checks a RESIZE_BILINEAR or RESIZE_NEAREST_NEIGHBOR (input
+// and output of the same fixed-size type) and returns its geometry.
+func resizeSetup(x *opCtx, bilinear bool) (*resizeArgs, error) {
+	if err := x.arity(2, 2, 1); err != nil {
+		return nil, err
+	}
+	var align, half bool
+	if bilinear {
+		o, err := opts[graph.ResizeBilinearOptions](x)
+		if err != nil {
+			return nil, err
+		}
+		align, half = o.AlignCorners, o.HalfPixelCenters
+	} else {
+		o, err := opts[graph.ResizeNearestNeighborOptions](x)
+		if err != nil {
+			return nil, err
+		}
+		align, half = o.AlignCorners, o.HalfPixelCenters
+	}
+	in, sizeT, out := x.in[0], x.in[1], x.out[0]
+	if !sameFixedType(in, out) {
+		return nil, x.errorf("input %v and output %v must have the same fixed-size type", in, out)
+	}
+	if len(in.shape) != 4 {
+		return nil, x.errorf("input %v must have rank 4", in)
+	}
+	size, err := sizeT.ints()
+	if err != nil || len(size) != 2 {
+		return nil, x.errorf("size must be a constant INT32 [2]")
+	}
+	r := &resizeArgs{in: in, out: out, n: in.shape[0], ih: in.shape[1], iw: in.shape[2], c: in.shape[3], oh: size[0], ow: size[1], align: align, half: half}
+	if err := x.checkShape(out, []int{r.n, r.oh, r.ow, r.c}); err != nil {
+		return nil, err
+	}
+	scale := func(in, out int) float32 {
+		if align && out > 1 {
+			return float32(in-1) / float32(out-1)
+		}
+		return float32(in) / float32(out)
+	}
+	r.sy, r.sx = scale(r.ih, r.oh), scale(r.iw, r.ow)
+	return r, nil
+}
+
+// resizeNearest is RESIZE_NEAREST_NEIGHBOR for elements of type T.
+func resizeNearest[T any](r *resizeArgs) func() kernel {
+	return func() kernel {
+		n, ih, iw, c := r.n, r.ih, r.iw, r.c
+		ys := nearestAxis(r.oh, ih, r.sy, r.align, r.half)
+		xs := nearestAxis(r.ow, iw, r.sx, r.align, r.half)
+		in, out := r.in, r.out
 		return func() error {
-			iv, ov := in.f32(), out.f32()
+			iv, ov := elems[T](in), elems[T](out)
 			o := 0
 			for b := 0; b < n; b++ {
 				for _, y := range ys {
@@ -87,7 +121,7 @@ func prepareResize(bilinear bool) prepareFunc {
 				}
 			}
 			return nil
-		}, nil
+		}
 	}
 }
 

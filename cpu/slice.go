@@ -15,8 +15,8 @@ func prepareSlice(x *opCtx) (kernel, error) {
 		return nil, err
 	}
 	in, out := x.in[0], x.out[0]
-	if in.dtype != out.dtype || in.dtype.Size() != 4 {
-		return nil, x.errorf("input %v and output %v must have the same 4-byte type", in, out)
+	if !sameFixedType(in, out) {
+		return nil, x.errorf("input %v and output %v must have the same fixed-size type", in, out)
 	}
 	begin, err := x.in[1].ints()
 	if err != nil {
@@ -63,8 +63,8 @@ func prepareStridedSlice(x *opCtx) (kernel, error) {
 		return nil, err
 	}
 	in, out := x.in[0], x.out[0]
-	if in.dtype != out.dtype || in.dtype.Size() != 4 {
-		return nil, x.errorf("input %v and output %v must have the same 4-byte type", in, out)
+	if !sameFixedType(in, out) {
+		return nil, x.errorf("input %v and output %v must have the same fixed-size type", in, out)
 	}
 	var sb, se, ss []int
 	for i, p := range []*[]int{&sb, &se, &ss} {

@@ -12,8 +12,8 @@ func prepareTranspose(x *opCtx) (kernel, error) {
 		return nil, err
 	}
 	in, permT, out := x.in[0], x.in[1], x.out[0]
-	if in.dtype != out.dtype || in.dtype.Size() != 4 {
-		return nil, x.errorf("input %v and output %v must have the same 4-byte type", in, out)
+	if !sameFixedType(in, out) {
+		return nil, x.errorf("input %v and output %v must have the same fixed-size type", in, out)
 	}
 	perm, err := permT.ints()
 	if err != nil {
@@ -45,11 +45,20 @@ func prepareTranspose(x *opCtx) (kernel, error) {
 }
 
 // gatherStrided returns a kernel that fills out (shape dims, row major)
-// from in at base + sum(index[i]*strides[i]), for 4-byte elements.
+// from in at base + sum(index[i]*strides[i]) (in elements, of any fixed
+// size).
 func gatherStrided(in, out *tensor, dims, strides []int, base int) kernel {
 	it := newStrided(dims, rowStrides(dims), strides)
+	return bySize(out,
+		func() kernel { return gatherStridedT[uint8](in, out, it, base) },
+		func() kernel { return gatherStridedT[uint16](in, out, it, base) },
+		func() kernel { return gatherStridedT[uint32](in, out, it, base) },
+		func() kernel { return gatherStridedT[uint64](in, out, it, base) })
+}
+
+func gatherStridedT[T any](in, out *tensor, it *strided, base int) kernel {
 	return func() error {
-		ov, iv := out.f32(), in.f32()
+		ov, iv := elems[T](out), elems[T](in)
 		if len(ov) == 0 {
 			return nil
 		}
