@@ -31,6 +31,15 @@ var Shaders = []Shader{
 	{Op: "binary"},
 	{Op: "cast", Variant: "in", Defines: []string{"CAST_IN"}},
 	{Op: "cast", Variant: "out", Defines: []string{"CAST_OUT"}},
+	{Op: "unary"},
+	{Op: "pool"},
+	{Op: "reduce"},
+	{Op: "softmax"},
+	{Op: "resize"},
+	{Op: "copy"},
+	{Op: "gather"},
+	{Op: "transpose_conv"},
+	{Op: "transpose_conv", Variant: "vec4", Defines: []string{"VEC4"}},
 }
 
 // Precisions maps each precision name to its define ("" for fp32).

@@ -1,0 +1,93 @@
+#version 450
+// TRANSPOSE_CONV and MediaPipe's Convolution2DTransposeBias, NHWC, in
+// gather form: out[b][oy][ox][oc] = act(bias[oc] + sum over ky, kx with
+//   iy = (oy + PT - ky) / SH and ix = (ox + PL - kx) / SW exact and inside
+// of sum_c in[b][iy][ix][c] * w[oc][ky][kx][c]). Register tiled without
+// shared memory like conv2d.comp: each invocation computes TM output
+// pixels (of the flattened b*OH*OW) by TN output channels; x indexes
+// channel tiles, y pixel tiles.
+// Variant vec4 (-DVEC4): loads 4 consecutive channels at once; needs
+// C % 4 == 0.
+#include "common.h"
+
+layout(constant_id = 4) const int TM = 4;
+layout(constant_id = 5) const int TN = 4;
+
+#ifdef VEC4
+#define vtype afloat4
+#define CS (p.C / 4)
+layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
+layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
+#else
+#define vtype afloat
+#define CS p.C
+layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
+layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
+#endif
+layout(std430, binding = 2) readonly buffer Bias { sfloat bias[]; };
+layout(std430, binding = 3) writeonly buffer Out { sfloat dst[]; };
+layout(push_constant) uniform Params {
+	uint H, W, C, OH, OW, OC, KH, KW, SH, SW, DH, DW; // DH, DW unused (1)
+	int PT, PL;
+	uint M; // batch * OH * OW
+} p;
+
+void main() {
+	uint n0 = gl_GlobalInvocationID.x * uint(TN);
+	uint m0 = gl_GlobalInvocationID.y * uint(TM);
+	if (n0 >= p.OC || m0 >= p.M) return;
+	int oy[TM];
+	int ox[TM];
+	uint ib[TM];
+	[[unroll]] for (int i = 0; i < TM; i++) {
+		uint m = min(m0 + uint(i), p.M - 1);
+		uint t = m / p.OW;
+		oy[i] = int(t % p.OH) + p.PT;
+		ox[i] = int(m % p.OW) + p.PL;
+		ib[i] = t / p.OH * p.H * p.W * CS;
+	}
+	uint wr[TN];
+	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
+	vtype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
+	for (uint ky = 0; ky < p.KH; ky++) {
+		for (uint kx = 0; kx < p.KW; kx++) {
+			int off[TM];
+			bool any = false;
+			[[unroll]] for (int i = 0; i < TM; i++) {
+				int ty = oy[i] - int(ky);
+				int tx = ox[i] - int(kx);
+				int iy = ty / int(p.SH);
+				int ix = tx / int(p.SW);
+				bool inside = ty >= 0 && tx >= 0 && iy * int(p.SH) == ty && ix * int(p.SW) == tx &&
+				              iy < int(p.H) && ix < int(p.W);
+				off[i] = inside ? int(ib[i] + (uint(iy) * p.W + uint(ix)) * CS) : -1;
+				any = any || inside;
+			}
+			if (!any) continue;
+			uint wo = (ky * p.KW + kx) * CS;
+			for (uint c = 0; c < CS; c++) {
+				vtype av[TM];
+				vtype wv[TN];
+				[[unroll]] for (int i = 0; i < TM; i++) av[i] = off[i] >= 0 ? vtype(src[uint(off[i]) + c]) : vtype(0);
+				[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + wo + c]);
+				[[unroll]] for (int i = 0; i < TM; i++)
+					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
+			}
+		}
+	}
+	[[unroll]] for (int i = 0; i < TM; i++) {
+		uint m = m0 + uint(i);
+		if (m >= p.M) break;
+		[[unroll]] for (int j = 0; j < TN; j++) {
+			uint n = n0 + uint(j);
+#ifdef VEC4
+			vtype v = acc[i * TN + j];
+			afloat sum = (v.x + v.y) + (v.z + v.w);
+#else
+			afloat sum = acc[i * TN + j];
+#endif
+			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(sum + afloat(bias[n])));
+		}
+	}
+}
