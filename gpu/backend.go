@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,11 +67,18 @@ type UnsupportedOpError struct {
 	Index int
 	// Op is the op's display name (builtin name or custom code).
 	Op string
+	// Others are the other op types of the model without a kernel.
+	Others []string
 }
 
-// Error returns "vulkan: MODEL: op INDEX: OP has no Vulkan kernel".
+// Error returns "vulkan: MODEL: op INDEX: OP has no Vulkan kernel", with
+// the other op types lacking one.
 func (e *UnsupportedOpError) Error() string {
-	return fmt.Sprintf("vulkan: %s: op %d: %s has no Vulkan kernel", e.Model, e.Index, e.Op)
+	msg := fmt.Sprintf("vulkan: %s: op %d: %s has no Vulkan kernel", e.Model, e.Index, e.Op)
+	if len(e.Others) > 0 {
+		msg += fmt.Sprintf(" (nor %s)", strings.Join(e.Others, ", "))
+	}
+	return msg
 }
 
 // The process's device and kernel caches, opened on first Compile. mu
@@ -388,21 +397,14 @@ type pending struct {
 // Compile is Backend{}.Compile returning the concrete *Program.
 func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	name := opt.ModelName()
-	sg := m.Main()
-	if sg == nil {
-		return nil, fmt.Errorf("vulkan: %s: the model has no subgraph", name)
-	}
-	order, err := sg.TopoOrder()
+	sg, order, err := m.CompileOrder()
 	if err != nil {
-		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
-	}
-	if err := graph.InferShapes(sg); err != nil {
 		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
 	c := &compiler{name: name, sg: sg, tensors: make([]*tensor, len(sg.Tensors)),
 		constBufs: map[int]*Buffer{}, zeroBufs: map[int]*Buffer{}}
 	for i, gt := range sg.Tensors {
-		t := &tensor{idx: i, name: gt.Name, dtype: gt.Type, shape: intsOf(gt.Shape), src: gt, data: gt.Data}
+		t := &tensor{idx: i, name: gt.Name, dtype: gt.Type, shape: graph.IntShape(gt.Shape), src: gt, data: gt.Data}
 		t.root = t
 		if t.n = graph.NumElements(gt.Shape); t.n < 0 {
 			return nil, fmt.Errorf("vulkan: %s: %v has an unknown shape", name, t)
@@ -430,6 +432,7 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	var fold []*graph.Op
 	folded := make([]bool, len(sg.Tensors))
 	var rt []pending
+	var unsupported *UnsupportedOpError
 	for _, oi := range order {
 		op := ops[oi]
 		if op == nil {
@@ -470,10 +473,16 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 			continue
 		}
 		prep := lookupOp(op)
-		if prep == nil {
-			return nil, &UnsupportedOpError{Model: name, Index: oi, Op: op.Name()}
+		switch {
+		case prep == nil && unsupported == nil:
+			unsupported = &UnsupportedOpError{Model: name, Index: oi, Op: op.Name()}
+		case prep == nil && op.Name() != unsupported.Op && !slices.Contains(unsupported.Others, op.Name()):
+			unsupported.Others = append(unsupported.Others, op.Name())
 		}
 		rt = append(rt, pending{x, prep})
+	}
+	if unsupported != nil {
+		return nil, unsupported
 	}
 	if err := c.fold(fold, folded); err != nil {
 		return nil, err
@@ -645,14 +654,6 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	return p, nil
 }
 
-func intsOf(s []int32) []int {
-	out := make([]int, len(s))
-	for i, d := range s {
-		out[i] = int(d)
-	}
-	return out
-}
-
 // fold computes the outputs of the ops on constants with the CPU backend
 // (the same kernels, so DEQUANTIZE and DENSIFY give the CPU's bytes) and
 // makes them constants.
@@ -815,3 +816,9 @@ func (p *Program) release(c *compiler) {
 // UnsupportedOp returns the op's name (the conformance suite skips cases
 // whose compile errors have this method, naming the op).
 func (e *UnsupportedOpError) UnsupportedOp() string { return e.Op }
+
+// Describe names the device, the precision and the number of commands per
+// Run (bench prints it as the kernels in use).
+func (p *Program) Describe() string {
+	return fmt.Sprintf("Vulkan %s, %v, %d dispatches", p.dev.Info().Name, p.prec, p.dispatches)
+}

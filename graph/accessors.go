@@ -77,3 +77,31 @@ func actOf[T any](op *Op, field func(T) Activation) Activation {
 	}
 	return field(o)
 }
+
+// CompileOrder returns m's main subgraph and the topological order of its
+// ops, after checking every recorded shape against the op registry's
+// inference and filling in the ones not recorded (InferShapes sets Shape
+// on such tensors of m): the first step of a backend's compile.
+func (m *Model) CompileOrder() (*Subgraph, []int, error) {
+	sg := m.Main()
+	if sg == nil {
+		return nil, nil, fmt.Errorf("the model has no subgraph")
+	}
+	order, err := sg.TopoOrder()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := InferShapes(sg); err != nil {
+		return nil, nil, err
+	}
+	return sg, order, nil
+}
+
+// IntShape returns a shape as ints.
+func IntShape(s []int32) []int {
+	out := make([]int, len(s))
+	for i, d := range s {
+		out[i] = int(d)
+	}
+	return out
+}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/fp16tool/fp16tool/cpu" // registers the "cpu" backend
 	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
 )
@@ -56,7 +55,7 @@ type opTypeTotal struct {
 
 func newBenchCmd() *cobra.Command {
 	var o struct {
-		backend   string
+		backend   backendFlags
 		threads   int
 		warmup    int
 		runs      int
@@ -83,7 +82,7 @@ and per op type, like TFLite's benchmark_model.`,
 			if o.runs < 1 || o.warmup < 0 {
 				return fmt.Errorf("--runs must be at least 1 and --warmup at least 0")
 			}
-			b, err := engine.Get(o.backend)
+			b, err := o.backend.choose(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -95,7 +94,7 @@ and per op type, like TFLite's benchmark_model.`,
 				}
 				return err
 			}
-			opt := engine.Options{Threads: o.threads, Reference: o.reference, Profile: o.profile, Name: args[0]}
+			opt := engine.Options{Threads: o.threads, Reference: o.reference, Profile: o.profile, Name: args[0], Precision: o.backend.precision}
 			p, err := b.Compile(m, opt)
 			if err != nil {
 				return err
@@ -107,6 +106,9 @@ and per op type, like TFLite's benchmark_model.`,
 			}
 			if o.reference {
 				r.Kernels = "reference"
+			}
+			if d, ok := p.(interface{ Describe() string }); ok {
+				r.Kernels = d.Describe()
 			}
 			fillDeterministic(p)
 			t1 := time.Now()
@@ -159,7 +161,7 @@ and per op type, like TFLite's benchmark_model.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.backend, "backend", "cpu", "backend to run on ("+strings.Join(engine.Names(), ", ")+")")
+	o.backend.register(cmd)
 	f.IntVar(&o.threads, "threads", 0, "threads (0: all cores, "+fmt.Sprint(runtime.NumCPU())+" here)")
 	f.IntVar(&o.warmup, "warmup", 1, "untimed runs after the first")
 	f.IntVar(&o.runs, "runs", 50, "timed runs")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/fp16tool/fp16tool/cpu" // registers the "cpu" backend
 	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
 	"github.com/fp16tool/fp16tool/internal/tensorio"
@@ -23,7 +22,7 @@ func newRunCmd() *cobra.Command {
 		mean, std float32
 		resize    bool
 		out       string
-		backend   string
+		backend   backendFlags
 		threads   int
 		reference bool
 	}
@@ -48,7 +47,7 @@ uniform in [-1, 1], as bench uses).`,
 			if o.out == "" {
 				return fmt.Errorf("-o OUTDIR is required")
 			}
-			b, err := engine.Get(o.backend)
+			b, err := o.backend.choose(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -59,7 +58,7 @@ uniform in [-1, 1], as bench uses).`,
 				}
 				return err
 			}
-			p, err := b.Compile(m, engine.Options{Threads: o.threads, Reference: o.reference, Name: args[0]})
+			p, err := b.Compile(m, engine.Options{Threads: o.threads, Reference: o.reference, Name: args[0], Precision: o.backend.precision})
 			if err != nil {
 				return err
 			}
@@ -100,7 +99,7 @@ uniform in [-1, 1], as bench uses).`,
 	f.Float32Var(&o.std, "std", 127.5, "photo normalization: (p - mean) / std")
 	f.BoolVar(&o.resize, "resize", false, "resize photos to the input's height and width")
 	f.StringVarP(&o.out, "out", "o", "", "output folder (created if needed)")
-	f.StringVar(&o.backend, "backend", "cpu", "backend to run on ("+strings.Join(engine.Names(), ", ")+")")
+	o.backend.register(cmd)
 	f.IntVar(&o.threads, "threads", 0, "threads (0: all cores)")
 	f.BoolVar(&o.reference, "reference", false, "use the reference kernels where the backend has both")
 	_ = cmd.MarkFlagFilename("input", "npy", "png", "jpg", "jpeg")

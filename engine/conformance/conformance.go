@@ -128,7 +128,7 @@ func Check(t *testing.T, b engine.Backend, opt engine.Options, rtol float64) {
 			if err != nil {
 				var u unsupported
 				if errors.As(err, &u) {
-					t.Skipf("SKIP %s: no kernel for %s on backend %s: %v", c.Name, u.UnsupportedOp(), b.Name(), err)
+					t.Skipf("SKIP: no %s kernel for %s: %v", b.Name(), u.UnsupportedOp(), err)
 				}
 				t.Fatal(err)
 			}

@@ -1,0 +1,148 @@
+package gpu
+
+import (
+	"errors"
+	"flag"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fp16tool/fp16tool/cpu"
+	"github.com/fp16tool/fp16tool/engine"
+	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/internal/tensorio"
+	"github.com/fp16tool/fp16tool/internal/testenv"
+	"github.com/fp16tool/fp16tool/tflite"
+)
+
+// fixturePrecisions are the precisions TestFixtures runs every fixture in:
+// fp32acc by default (lavapipe is slow; CI has two cores), all three with
+// -fixture-precisions=fp16,fp32acc,fp32.
+var fixturePrecisions = flag.String("fixture-precisions", "fp32acc", "comma-separated GPU precisions TestFixtures runs the fixtures in")
+
+// minSNR is the aim per precision, in dB, of every fixture output against
+// the CPU backend's float32 result: float32 arithmetic (with float16 or
+// float32 storage) >= 60 dB, float16 arithmetic >= 40 dB.
+var minSNR = map[Precision]float64{FP16: 40, FP32Acc: 60, FP32: 60}
+
+// SNR returns 10·log10(Σ want² / Σ (got − want)²) in dB (+Inf when equal).
+func SNR(got, want []float32) float64 {
+	var sig, noise float64
+	for i := range want {
+		w := float64(want[i])
+		d := float64(got[i]) - w
+		sig += w * w
+		noise += d * d
+	}
+	if noise == 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(sig/noise)
+}
+
+// fixtureInputs loads the real photo into the model's [1,H,W,3] input
+// ([-1,1] for the face detectors, [0,1] for the others), as the CPU
+// backend's fixture test does.
+func fixtureInputs(t *testing.T, name string, m *graph.Model) []tensorio.Tensor {
+	photo := testenv.Photos(t)[0]
+	for _, p := range testenv.Photos(t) {
+		if filepath.Base(p) == "astronaut.png" {
+			photo = p
+		}
+	}
+	opt := tensorio.RangeZeroOne
+	if strings.HasPrefix(name, "face_detection") {
+		opt = tensorio.RangeMinusOneOne
+	}
+	var ins []tensorio.Tensor
+	for _, i := range m.Main().Inputs {
+		in, err := tensorio.LoadImage(photo, graph.IntShape(m.Main().Tensors[i].Shape), opt)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ins = append(ins, in)
+	}
+	return ins
+}
+
+// runWith compiles m on b, runs it on ins and returns copies of its
+// outputs.
+func runWith(t *testing.T, b engine.Backend, m *graph.Model, opt engine.Options, ins []tensorio.Tensor) ([][]float32, error) {
+	t.Helper()
+	p, err := b.Compile(m, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	for k, in := range ins {
+		copy(p.Input(k), in.Data)
+	}
+	if err := p.Run(); err != nil {
+		return nil, err
+	}
+	var outs [][]float32
+	for k := range p.Outputs() {
+		outs = append(outs, append([]float32(nil), engine.Float32s(p.Output(k))...))
+	}
+	return outs, nil
+}
+
+// TestFixtures runs every fixture (the float16 models as shipped, which
+// are what --target=gpu produces) on a real photo on the Vulkan backend
+// and compares each output with the CPU backend's float32 result: SNR at
+// least minSNR. A fixture with an op that has no Vulkan kernel yet is
+// skipped, naming the op.
+func TestFixtures(t *testing.T) {
+	info := needVulkan(t)
+	var precs []Precision
+	for _, s := range strings.Split(*fixturePrecisions, ",") {
+		p, err := ParsePrecision(strings.TrimSpace(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Supports(p) {
+			precs = append(precs, p)
+		}
+	}
+	for _, path := range testenv.Models(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".tflite")
+		t.Run(name, func(t *testing.T) {
+			load := func() *graph.Model {
+				m, err := tflite.LoadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			m := load()
+			ins := fixtureInputs(t, name, m)
+			want, err := runWith(t, cpu.Backend{}, m, engine.Options{Name: name}, ins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range precs {
+				t.Run(p.String(), func(t *testing.T) {
+					t0 := time.Now()
+					got, err := runWith(t, Backend{}, load(), engine.Options{Name: name, Precision: p.String()}, ins)
+					var u *UnsupportedOpError
+					if errors.As(err, &u) {
+						t.Skipf("SKIP: %v", err)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					for k := range want {
+						snr := SNR(got[k], want[k])
+						t.Logf("%s %v output %d (%d values): SNR %.1f dB vs CPU float32", name, p, k, len(want[k]), snr)
+						if !(snr >= minSNR[p]) {
+							t.Errorf("output %d: SNR %.1f dB < %.0f dB", k, snr, minSNR[p])
+						}
+					}
+					t.Logf("compile + run %v", time.Since(t0).Round(time.Millisecond))
+				})
+			}
+		})
+	}
+}
