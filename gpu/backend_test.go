@@ -191,3 +191,31 @@ func TestUnsupportedOp(t *testing.T) {
 		t.Fatalf("error %v, want an UnsupportedOpError for op 5 NoSuchOp of tiny.tflite", err)
 	}
 }
+
+// TestChainReusesMemory runs 200 chained ADDs: the result must be exact
+// (small integers) and the arena must hold only two activations at once.
+func TestChainReusesMemory(t *testing.T) {
+	info := needVulkan(t)
+	p, err := Compile(chainModel(200), engine.Options{Name: "chain", Precision: "fp32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	in := engine.Float32s(p.Input(0))
+	copy(in, []float32{1, -1, 0.5, 0})
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got := engine.Float32s(p.Output(0))
+	for i, want := range []float32{201, 399, 600.5, 800} {
+		if got[i] != want {
+			t.Errorf("output[%d] = %v, want %v", i, got[i], want)
+		}
+	}
+	if align := max(64, int(info.Limits.MinStorageBufferOffsetAlign)); p.ArenaBytes() > 2*align {
+		t.Errorf("arena of %d bytes for 201 tensors of 16 bytes, want at most %d (two alive at once)", p.ArenaBytes(), 2*align)
+	}
+	if p.Dispatches() != 202 {
+		t.Errorf("%d dispatches, want 202", p.Dispatches())
+	}
+}
