@@ -17,24 +17,51 @@ type convGeom struct {
 }
 
 // CONV_2D: input [N,H,W,C], filter [O,KH,KW,C/groups], optional bias [O].
+// An INT8 filter with float32 activations is a hybrid op (int8_conv_hybrid.go).
 func prepareConv2D(x *opCtx) (kernel, error) {
-	if err := x.arity(2, 3, 1); err != nil {
+	g, a, err := conv2DGeometry(x)
+	if err != nil {
 		return nil, err
+	}
+	if x.in[1].dtype == graph.Int8 {
+		return prepareConv2DHybrid(x, g, a)
+	}
+	in, filter, bias, out := a.in, a.filter, a.bias, a.out
+	if err := x.wantType(graph.Float32, in, filter, bias, out); err != nil {
+		return nil, err
+	}
+	if g.lo, g.hi, err = actRange(x, a.act); err != nil {
+		return nil, err
+	}
+	return x.c.convKernel(g, in, filter, bias, out), nil
+}
+
+// convArgs are a convolution's tensors (bias nil when omitted) and fused
+// activation, as the geometry functions return them.
+type convArgs struct {
+	in, filter, bias, out *tensor
+	act                   graph.Activation
+}
+
+// conv2DGeometry checks a CONV_2D's arity, options and shapes (not its
+// element types, which the float, hybrid and int8 kernels check) and
+// returns its geometry (without the activation bounds).
+func conv2DGeometry(x *opCtx) (*convGeom, convArgs, error) {
+	if err := x.arity(2, 3, 1); err != nil {
+		return nil, convArgs{}, err
 	}
 	o, err := opts[graph.Conv2DOptions](x)
 	if err != nil {
-		return nil, err
+		return nil, convArgs{}, err
 	}
 	in, filter, out := x.in[0], x.in[1], x.out[0]
 	var bias *tensor
 	if len(x.in) > 2 {
 		bias = x.in[2]
 	}
-	if err := x.wantType(graph.Float32, in, filter, bias, out); err != nil {
-		return nil, err
-	}
+	a := convArgs{in, filter, bias, out, o.Activation}
 	if len(in.shape) != 4 || len(filter.shape) != 4 {
-		return nil, x.errorf("input %v and filter %v must have rank 4", in, filter)
+		return nil, convArgs{}, x.errorf("input %v and filter %v must have rank 4", in, filter)
 	}
 	g := convGeom{
 		batch: in.shape[0], inH: in.shape[1], inW: in.shape[2], inC: in.shape[3],
@@ -48,28 +75,25 @@ func prepareConv2D(x *opCtx) (kernel, error) {
 		g.dilW = 1
 	}
 	if g.strideH <= 0 || g.strideW <= 0 || g.dilH < 0 || g.dilW < 0 {
-		return nil, x.errorf("strides %dx%d and dilations %dx%d must be positive", g.strideH, g.strideW, g.dilH, g.dilW)
+		return nil, convArgs{}, x.errorf("strides %dx%d and dilations %dx%d must be positive", g.strideH, g.strideW, g.dilH, g.dilW)
 	}
 	if g.kC <= 0 || g.inC%g.kC != 0 {
-		return nil, x.errorf("input channels %d are not a multiple of the filter's %d", g.inC, g.kC)
+		return nil, convArgs{}, x.errorf("input channels %d are not a multiple of the filter's %d", g.inC, g.kC)
 	}
 	g.groups = g.inC / g.kC
 	if g.outC%g.groups != 0 {
-		return nil, x.errorf("output channels %d are not a multiple of the %d groups", g.outC, g.groups)
+		return nil, convArgs{}, x.errorf("output channels %d are not a multiple of the %d groups", g.outC, g.groups)
 	}
 	g.filtersPerGroup = g.outC / g.groups
 	if bias != nil && bias.n != g.outC {
-		return nil, x.errorf("bias %v must have %d elements", bias, g.outC)
+		return nil, convArgs{}, x.errorf("bias %v must have %d elements", bias, g.outC)
 	}
 	g.outH, g.padH = window(o.Padding, g.inH, g.kH, g.strideH, g.dilH)
 	g.outW, g.padW = window(o.Padding, g.inW, g.kW, g.strideW, g.dilW)
 	if err := x.checkShape(out, []int{g.batch, g.outH, g.outW, g.outC}); err != nil {
-		return nil, err
+		return nil, convArgs{}, err
 	}
-	if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
-		return nil, err
-	}
-	return x.c.convKernel(&g, in, filter, bias, out), nil
+	return &g, a, nil
 }
 
 // convKernel returns the kernel computing the convolution g.

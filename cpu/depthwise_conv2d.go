@@ -11,25 +11,44 @@ type dwGeom struct {
 }
 
 // DEPTHWISE_CONV_2D: input [N,H,W,C], filter [1,KH,KW,C*M], optional bias
-// [C*M]; output channel c*M+m reads input channel c.
+// [C*M]; output channel c*M+m reads input channel c. An INT8 filter with
+// float32 activations is a hybrid op (int8_dw_hybrid.go).
 func prepareDepthwise(x *opCtx) (kernel, error) {
-	if err := x.arity(2, 3, 1); err != nil {
+	g, a, err := depthwiseGeometry(x)
+	if err != nil {
 		return nil, err
+	}
+	if x.in[1].dtype == graph.Int8 {
+		return prepareDepthwiseHybrid(x, g, a)
+	}
+	if err := x.wantType(graph.Float32, a.in, a.filter, a.bias, a.out); err != nil {
+		return nil, err
+	}
+	if g.lo, g.hi, err = actRange(x, a.act); err != nil {
+		return nil, err
+	}
+	return x.c.depthwiseKernel(g, a.in, a.filter, a.bias, a.out), nil
+}
+
+// depthwiseGeometry checks a DEPTHWISE_CONV_2D's arity, options and shapes
+// (not its element types) and returns its geometry (without the activation
+// bounds).
+func depthwiseGeometry(x *opCtx) (*dwGeom, convArgs, error) {
+	if err := x.arity(2, 3, 1); err != nil {
+		return nil, convArgs{}, err
 	}
 	o, err := opts[graph.DepthwiseConv2DOptions](x)
 	if err != nil {
-		return nil, err
+		return nil, convArgs{}, err
 	}
 	in, filter, out := x.in[0], x.in[1], x.out[0]
 	var bias *tensor
 	if len(x.in) > 2 {
 		bias = x.in[2]
 	}
-	if err := x.wantType(graph.Float32, in, filter, bias, out); err != nil {
-		return nil, err
-	}
+	a := convArgs{in, filter, bias, out, o.Activation}
 	if len(in.shape) != 4 || len(filter.shape) != 4 || filter.shape[0] != 1 {
-		return nil, x.errorf("input %v and filter %v must have rank 4, the filter [1,KH,KW,C*M]", in, filter)
+		return nil, convArgs{}, x.errorf("input %v and filter %v must have rank 4, the filter [1,KH,KW,C*M]", in, filter)
 	}
 	g := dwGeom{convGeom: convGeom{
 		batch: in.shape[0], inH: in.shape[1], inW: in.shape[2], inC: in.shape[3],
@@ -43,24 +62,21 @@ func prepareDepthwise(x *opCtx) (kernel, error) {
 		g.dilW = 1
 	}
 	if g.strideH <= 0 || g.strideW <= 0 {
-		return nil, x.errorf("strides %dx%d must be positive", g.strideH, g.strideW)
+		return nil, convArgs{}, x.errorf("strides %dx%d must be positive", g.strideH, g.strideW)
 	}
 	if g.inC == 0 || g.outC%g.inC != 0 {
-		return nil, x.errorf("filter channels %d are not a multiple of the input's %d", g.outC, g.inC)
+		return nil, convArgs{}, x.errorf("filter channels %d are not a multiple of the input's %d", g.outC, g.inC)
 	}
 	g.mult = g.outC / g.inC
 	if bias != nil && bias.n != g.outC {
-		return nil, x.errorf("bias %v must have %d elements", bias, g.outC)
+		return nil, convArgs{}, x.errorf("bias %v must have %d elements", bias, g.outC)
 	}
 	g.outH, g.padH = window(o.Padding, g.inH, g.kH, g.strideH, g.dilH)
 	g.outW, g.padW = window(o.Padding, g.inW, g.kW, g.strideW, g.dilW)
 	if err := x.checkShape(out, []int{g.batch, g.outH, g.outW, g.outC}); err != nil {
-		return nil, err
+		return nil, convArgs{}, err
 	}
-	if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
-		return nil, err
-	}
-	return x.c.depthwiseKernel(&g, in, filter, bias, out), nil
+	return &g, a, nil
 }
 
 func (c *compiler) depthwiseKernel(g *dwGeom, in, filter, bias, out *tensor) kernel {

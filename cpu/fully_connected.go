@@ -11,52 +11,69 @@ type fcGeom struct {
 }
 
 // FULLY_CONNECTED: input [..., I] (flattened to [B, I]), weights [O, I],
-// optional bias [O]; output [B, O], or [..., O] with keep_num_dims.
+// optional bias [O]; output [B, O], or [..., O] with keep_num_dims. INT8
+// weights with float32 activations are a hybrid op (int8_fc_hybrid.go).
 func prepareFullyConnected(x *opCtx) (kernel, error) {
-	if err := x.arity(2, 3, 1); err != nil {
-		return nil, err
-	}
-	o, err := opts[graph.FullyConnectedOptions](x)
+	g, a, o, err := fcGeometry(x)
 	if err != nil {
 		return nil, err
 	}
+	if x.in[1].dtype == graph.Int8 {
+		return prepareFullyConnectedHybrid(x, g, a, o)
+	}
+	if err := x.wantType(graph.Float32, a.in, a.filter, a.bias, a.out); err != nil {
+		return nil, err
+	}
+	if g.lo, g.hi, err = actRange(x, a.act); err != nil {
+		return nil, err
+	}
+	return x.c.fcKernel(g, a.in, a.filter, a.bias, a.out), nil
+}
+
+// fcGeometry checks a FULLY_CONNECTED's arity, options and shapes (not its
+// element types) and returns its geometry (without the activation bounds),
+// its tensors (the weights as filter) and its options.
+func fcGeometry(x *opCtx) (*fcGeom, convArgs, graph.FullyConnectedOptions, error) {
+	var o graph.FullyConnectedOptions
+	fail := func(err error) (*fcGeom, convArgs, graph.FullyConnectedOptions, error) {
+		return nil, convArgs{}, o, err
+	}
+	if err := x.arity(2, 3, 1); err != nil {
+		return fail(err)
+	}
+	o, err := opts[graph.FullyConnectedOptions](x)
+	if err != nil {
+		return fail(err)
+	}
 	if o.WeightsFormat != 0 {
-		return nil, x.errorf("weights format %d is not supported (only DEFAULT)", o.WeightsFormat)
+		return fail(x.errorf("weights format %d is not supported (only DEFAULT)", o.WeightsFormat))
 	}
 	in, w, out := x.in[0], x.in[1], x.out[0]
 	var bias *tensor
 	if len(x.in) > 2 {
 		bias = x.in[2]
 	}
-	if err := x.wantType(graph.Float32, in, w, bias, out); err != nil {
-		return nil, err
-	}
 	if len(w.shape) != 2 {
-		return nil, x.errorf("weights %v must have rank 2", w)
+		return fail(x.errorf("weights %v must have rank 2", w))
 	}
 	g := fcGeom{out: w.shape[0], in: w.shape[1]}
 	if g.in == 0 || in.n%g.in != 0 {
-		return nil, x.errorf("input %v does not flatten to rows of %d", in, g.in)
+		return fail(x.errorf("input %v does not flatten to rows of %d", in, g.in))
 	}
 	g.batch = in.n / g.in
 	if bias != nil && bias.n != g.out {
-		return nil, x.errorf("bias %v must have %d elements", bias, g.out)
+		return fail(x.errorf("bias %v must have %d elements", bias, g.out))
 	}
 	if out.n != g.batch*g.out || out.shape[len(out.shape)-1] != g.out {
-		return nil, x.errorf("output %v: the op computes %d rows of %d", out, g.batch, g.out)
+		return fail(x.errorf("output %v: the op computes %d rows of %d", out, g.batch, g.out))
 	}
-	if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
-		return nil, err
-	}
-	return x.c.fcKernel(&g, in, w, bias, out), nil
+	return &g, convArgs{in, w, bias, out, o.Activation}, o, nil
 }
 
 func (c *compiler) fcKernel(g *fcGeom, in, w, bias, out *tensor) kernel {
 	if !c.opt.Reference && w.konst && (bias == nil || bias.konst) {
 		// A 1x1 convolution over g.batch pixels.
-		cg := &convGeom{batch: 1, inH: 1, inW: g.batch, inC: g.in, outH: 1, outW: g.batch, outC: g.out,
-			kH: 1, kW: 1, kC: g.in, strideH: 1, strideW: 1, dilH: 1, dilW: 1, groups: 1, filtersPerGroup: g.out, lo: g.lo, hi: g.hi}
-		return c.convKernel(cg, in, w, bias, out)
+		return c.convKernel(g.asConv(), in, w, bias, out)
 	}
 	return func() error {
 		var b []float32

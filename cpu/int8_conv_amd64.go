@@ -1,0 +1,45 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// i8ISA is the instruction set the int8 kernels use: AVX-512 VNNI where
+// present, else AVX2, else Go.
+var i8ISA = func() int {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI:
+		return i8VNNI
+	case cpu.X86.HasAVX2:
+		return i8AVX2
+	}
+	return i8Go
+}()
+
+// i8TileVNNI computes acc[4][32] (int32) = Σ over ntaps taps (byte offsets
+// offs) and kg groups of 4 input channels of uint8 activations (rows at a0
+// .. a3) × int8 weights w (packed [tap][kg][32][4]).
+//
+//go:noescape
+func i8TileVNNI(kg, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
+
+// i8TileAVX2 computes acc[4][16] (int32) = Σ over ntaps taps (byte offsets
+// offs) and kpairs pairs of input channels of int16 activations (rows at
+// a0 .. a3) × int16 weights w (packed [tap][kpairs][16][2]).
+//
+//go:noescape
+func i8TileAVX2(kpairs, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
+
+// i8RequantAVX2 writes out[i] = clamp(MultiplyByQuantizedMultiplier(acc[i]
+// + bias[i], mult[i], shift[i]) + zero, lo, hi) for i < n, n a multiple
+// of 8, with TFLite's reference rounding.
+//
+//go:noescape
+func i8RequantAVX2(n int, acc, bias, mult, shift *int32, out *int8, zero, lo, hi int32)
+
+// i8DWPixelAVX2 computes acc[8g+j] = Σ_t int16 x[off_t/2 + 8g+j] × w[t][8g+j]
+// for g < c8 over ntaps taps (byte offsets offs; w rows wstride bytes
+// apart).
+//
+//go:noescape
+func i8DWPixelAVX2(c8, ntaps int, offs *int, x *int16, w *int32, wstride int, acc *int32)

@@ -1,0 +1,361 @@
+package cpu
+
+import (
+	"unsafe"
+)
+
+// The fast int8 convolution (groups 1; FULLY_CONNECTED is a 1x1
+// convolution over its rows): the input is copied once per run into a
+// padded buffer whose border holds the input zero point (so that taps
+// outside the image add nothing after the zero-point correction), the
+// weights are packed at compile time, and a microkernel computes the int32
+// accumulators of 4 output pixels × one block of output channels over all
+// taps; an epilogue requantizes them to int8 (or rescales them to float
+// for the hybrid kernels).
+//
+// Σ w × (x - z) = Σ w × x' - (z + o) × Σ w, where x' = x + o is what the
+// microkernel reads: the correction (z + o) × Σ w is folded into the bias.
+// Per instruction set:
+//   - i8VNNI (AVX-512 VNNI): x' = x + 128 as uint8 (o = 128), VPDPBUSD
+//     multiplies uint8 × int8 groups of 4 into int32 without saturation;
+//     blocks of 32 channels, weights [tap][k/4][32][4];
+//   - i8AVX2: x' = x as int16 (o = 0), VPMADDWD multiplies int16 pairs
+//     into int32 (no saturation: |x| ≤ 128, |w| ≤ 128); blocks of 16
+//     channels, weights [tap][k/2][16][2] int16;
+//   - i8Go: x' = x (o = 0), plain Go loops; blocks of 16 channels,
+//     weights [tap][k][16].
+//
+// Input channels are padded to a multiple of 4 (padding weights are 0),
+// output channels to the block width (padding outputs are discarded).
+// Accumulation wraps modulo 2^32 as Go's int32 does, so every path gives
+// the reference's bytes.
+
+// Instruction sets of the int8 kernels.
+const (
+	i8Go = iota
+	i8AVX2
+	i8VNNI
+)
+
+// i8ISAName names an instruction set of the int8 kernels.
+func i8ISAName(isa int) string {
+	switch isa {
+	case i8VNNI:
+		return "avx512vnni"
+	case i8AVX2:
+		return "avx2"
+	}
+	return "go"
+}
+
+// i8Tile is the number of output pixels per microkernel call.
+const i8Tile = 4
+
+// i8MaxBlock is the widest channel block (i8VNNI's).
+const i8MaxBlock = 32
+
+// i8Conv is a packed int8 convolution.
+type i8Conv struct {
+	g      *convGeom
+	isa    int
+	kp     int   // input channels per tap, padded to a multiple of 4
+	ph, pw int   // padded input height and width
+	offs   []int // tap offsets in bytes from a pixel's first element
+	esz    int   // bytes per element of the padded input
+	off    int32 // o: what the microkernel adds to every input value
+	nb     int   // output channels per block
+	nblk   int
+	w      []byte  // packed weights
+	wsum   []int32 // Σ w per output channel, padded to nblk*nb
+	buf    []byte  // padded input
+
+	// The epilogue: int8 requantization or float rescaling (hybrid).
+	epi i8Epilogue
+}
+
+// i8Epilogue turns accumulators into outputs.
+type i8Epilogue struct {
+	hybrid bool
+	// int8: requantization with the corrected bias, padded to nblk*nb.
+	r           *i8Requant
+	bias        []int32
+	mult, shift []int32
+	out8        []int8
+	// hybrid: out = clamp(float(acc - (o+z_b) Σw) × scale[c] × sf[b] + bias[c]).
+	hy *hybridEpi
+}
+
+// newI8Conv packs filter [outC, kH, kW, kC] (kC = inC) for isa.
+func newI8Conv(g *convGeom, filter []int8, isa int) *i8Conv {
+	e := &i8Conv{g: g, isa: isa, kp: (g.kC + 3) &^ 3, esz: 1, nb: 16}
+	switch isa {
+	case i8VNNI:
+		e.nb, e.off = 32, 128
+	case i8AVX2:
+		e.esz = 2
+	}
+	e.nblk = (g.outC + e.nb - 1) / e.nb
+	e.ph = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
+	e.pw = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
+	for ky := 0; ky < g.kH; ky++ {
+		for kx := 0; kx < g.kW; kx++ {
+			e.offs = append(e.offs, (ky*g.dilH*e.pw+kx*g.dilW)*e.kp*e.esz)
+		}
+	}
+	ntaps := len(e.offs)
+	np := e.nblk * e.nb
+	e.wsum = make([]int32, np)
+	wAt := func(oc, tap, k int) int32 {
+		if oc >= g.outC || k >= g.kC {
+			return 0
+		}
+		return int32(filter[(oc*ntaps+tap)*g.kC+k])
+	}
+	for oc := 0; oc < g.outC; oc++ {
+		var s int32
+		for _, v := range filter[oc*ntaps*g.kC : (oc+1)*ntaps*g.kC] {
+			s += int32(v)
+		}
+		e.wsum[oc] = s
+	}
+	e.w = alignedBytes(np * ntaps * e.kp * e.esz)
+	i := 0
+	for b := 0; b < e.nblk; b++ {
+		for t := 0; t < ntaps; t++ {
+			switch isa {
+			case i8VNNI:
+				for k := 0; k < e.kp; k += 4 {
+					for c := 0; c < e.nb; c++ {
+						for j := 0; j < 4; j++ {
+							e.w[i] = byte(wAt(b*e.nb+c, t, k+j))
+							i++
+						}
+					}
+				}
+			case i8AVX2:
+				for k := 0; k < e.kp; k += 2 {
+					for c := 0; c < e.nb; c++ {
+						for j := 0; j < 2; j++ {
+							v := uint16(int16(wAt(b*e.nb+c, t, k+j)))
+							e.w[i], e.w[i+1] = byte(v), byte(v>>8)
+							i += 2
+						}
+					}
+				}
+			default:
+				for k := 0; k < e.kp; k++ {
+					for c := 0; c < e.nb; c++ {
+						e.w[i] = byte(wAt(b*e.nb+c, t, k))
+						i++
+					}
+				}
+			}
+		}
+	}
+	e.buf = alignedBytes(g.batch * e.ph * e.pw * e.kp * e.esz)
+	return e
+}
+
+// setRequant makes the epilogue requantize to int8 with r and the bias
+// (nil when none), folding the zero-point correction into the bias.
+func (e *i8Conv) setRequant(r *i8Requant, bias []int32) {
+	np := e.nblk * e.nb
+	p := &e.epi
+	p.r = r
+	p.bias, p.mult, p.shift = make([]int32, np), make([]int32, np), make([]int32, np)
+	for c := 0; c < e.g.outC; c++ {
+		var b int32
+		if bias != nil {
+			b = bias[c]
+		}
+		p.bias[c] = b - (r.inZero+e.off)*e.wsum[c]
+		p.mult[c], p.shift[c] = r.mult[c], r.shift[c]
+	}
+}
+
+// pad copies the int8 input into the padded buffer, the border holding
+// the zero point of each batch (zero[b], or zero[0] for all).
+func (e *i8Conv) pad(in []int8, zero []int32) {
+	g := e.g
+	rowB := e.pw * e.kp * e.esz
+	for n := 0; n < g.batch; n++ {
+		z := zero[0]
+		if len(zero) > 1 {
+			z = zero[n]
+		}
+		border := e.encode(int8(z))
+		for y := 0; y < e.ph; y++ {
+			row := e.buf[(n*e.ph+y)*rowB : (n*e.ph+y+1)*rowB]
+			iy := y - g.padH
+			if iy < 0 || iy >= g.inH {
+				fillPattern(row, border)
+				continue
+			}
+			left := g.padW * e.kp * e.esz
+			fillPattern(row[:left], border)
+			right := (g.padW + g.inW) * e.kp * e.esz
+			fillPattern(row[right:], border)
+			src := in[((n*g.inH)+iy)*g.inW*g.kC : ((n*g.inH)+iy+1)*g.inW*g.kC]
+			e.convertRow(row[left:right], src, g.inW)
+		}
+	}
+}
+
+// encode returns one element x' of value v in the padded buffer's format.
+func (e *i8Conv) encode(v int8) []byte {
+	switch e.isa {
+	case i8VNNI:
+		return []byte{byte(v) ^ 0x80}
+	case i8AVX2:
+		u := uint16(int16(v))
+		return []byte{byte(u), byte(u >> 8)}
+	}
+	return []byte{byte(v)}
+}
+
+// fillPattern fills b with repetitions of p.
+func fillPattern(b, p []byte) {
+	if len(b) == 0 {
+		return
+	}
+	n := copy(b, p)
+	for n < len(b) {
+		n += copy(b[n:], b[:n])
+	}
+}
+
+// convertRow writes npix pixels of kC int8 values into dst (npix × kp
+// elements of the buffer's format; padding channels are left alone).
+func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
+	kc, kp := e.g.kC, e.kp
+	switch e.isa {
+	case i8VNNI:
+		if kc == kp && kc%8 == 0 {
+			// Eight values at a time: x + 128 is x XOR 0x80 in each byte.
+			n := len(src) / 8
+			s := unsafe.Slice((*uint64)(unsafe.Pointer(&src[0])), n)
+			d := unsafe.Slice((*uint64)(unsafe.Pointer(&dst[0])), n)
+			for i, v := range s {
+				d[i] = v ^ 0x8080808080808080
+			}
+			return
+		}
+		for p := 0; p < npix; p++ {
+			d, s := dst[p*kp:p*kp+kc], src[p*kc:p*kc+kc]
+			for i, v := range s {
+				d[i] = byte(v) ^ 0x80
+			}
+		}
+	case i8AVX2:
+		for p := 0; p < npix; p++ {
+			d := unsafe.Slice((*int16)(unsafe.Pointer(&dst[p*kp*2])), kc)
+			for i, v := range src[p*kc : p*kc+kc] {
+				d[i] = int16(v)
+			}
+		}
+	default:
+		for p := 0; p < npix; p++ {
+			copy(dst[p*kp:p*kp+kc], unsafe.Slice((*byte)(unsafe.Pointer(&src[p*kc])), kc))
+		}
+	}
+}
+
+// run computes the convolution of in (quantized with zero point zero[b]
+// per batch, or zero[0]) through the epilogue, on the pool.
+func (e *i8Conv) run(pl *pool, in []int8, zero []int32) {
+	e.pad(in, zero)
+	g := e.g
+	m := g.batch * g.outH * g.outW
+	tiles := (m + i8Tile - 1) / i8Tile
+	cost := i8Tile * e.nblk * e.nb * len(e.offs) * e.kp
+	pl.run(tiles, grainFor(cost/4), func(lo, hi int) { e.tiles(lo, hi) })
+}
+
+// tiles computes tiles [lo, hi) of 4 output pixels.
+func (e *i8Conv) tiles(lo, hi int) {
+	g := e.g
+	m := g.batch * g.outH * g.outW
+	hw := g.outH * g.outW
+	var acc [i8Tile * i8MaxBlock]int32
+	var base [i8Tile]int
+	for t := lo; t < hi; t++ {
+		p0 := t * i8Tile
+		np := min(i8Tile, m-p0)
+		for i := range base {
+			p := p0 + min(i, np-1)
+			n, r := p/hw, p%hw
+			oy, ox := r/g.outW, r%g.outW
+			base[i] = ((n*e.ph+oy*g.strideH)*e.pw + ox*g.strideW) * e.kp * e.esz
+		}
+		for b := 0; b < e.nblk; b++ {
+			e.tile(&base, b, acc[:i8Tile*e.nb])
+			e.finish(acc[:i8Tile*e.nb], p0, np, b)
+		}
+	}
+}
+
+// tile computes the accumulators acc[i*nb+c] of the 4 pixels at buffer
+// offsets base and the channels of block b.
+func (e *i8Conv) tile(base *[i8Tile]int, b int, acc []int32) {
+	ntaps := len(e.offs)
+	wb := e.w[b*ntaps*e.kp*e.nb*e.esz:]
+	switch e.isa {
+	case i8VNNI:
+		i8TileVNNI(e.kp/4, ntaps, &e.offs[0], &e.buf[base[0]], &e.buf[base[1]], &e.buf[base[2]], &e.buf[base[3]], &wb[0], &acc[0])
+	case i8AVX2:
+		i8TileAVX2(e.kp/2, ntaps, &e.offs[0], &e.buf[base[0]], &e.buf[base[1]], &e.buf[base[2]], &e.buf[base[3]], &wb[0], &acc[0])
+	default:
+		i8TileGo(e, base, wb, acc)
+	}
+}
+
+// i8TileGo is the pure Go microkernel (blocks of 16 channels).
+func i8TileGo(e *i8Conv, base *[i8Tile]int, w []byte, acc []int32) {
+	clear(acc)
+	kp, nb := e.kp, e.nb
+	for i := 0; i < i8Tile; i++ {
+		a := (*[16]int32)(acc[i*nb : i*nb+16])
+		wi := 0
+		for _, off := range e.offs {
+			x := e.buf[base[i]+off : base[i]+off+kp]
+			for _, xv := range x {
+				v := int32(int8(xv))
+				wr := (*[16]byte)(w[wi : wi+16])
+				wi += 16
+				for c := range a {
+					a[c] += v * int32(int8(wr[c]))
+				}
+			}
+		}
+	}
+}
+
+// finish runs the epilogue on the accumulators of npix pixels from p0 and
+// block b.
+func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
+	c0 := b * e.nb
+	nc := min(e.nb, e.g.outC-c0)
+	if e.epi.hybrid {
+		e.epi.hy.finish(e, acc, p0, npix, c0, nc)
+		return
+	}
+	p := &e.epi
+	outC := e.g.outC
+	for i := 0; i < npix; i++ {
+		a := acc[i*e.nb : (i+1)*e.nb]
+		dst := p.out8[(p0+i)*outC+c0 : (p0+i)*outC+c0+nc]
+		if e.isa != i8Go {
+			if nc == e.nb {
+				i8RequantAVX2(e.nb, &a[0], &p.bias[c0], &p.mult[c0], &p.shift[c0], &dst[0], p.r.outZero, p.r.lo, p.r.hi)
+				continue
+			}
+			var tmp [max(i8MaxBlock, i8DWBlock)]int8
+			i8RequantAVX2(e.nb, &a[0], &p.bias[c0], &p.mult[c0], &p.shift[c0], &tmp[0], p.r.outZero, p.r.lo, p.r.hi)
+			copy(dst, tmp[:nc])
+			continue
+		}
+		for c := range dst {
+			dst[c] = p.r.apply(a[c]+p.bias[c0+c], c0+c)
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fp16tool/fp16tool/graph"
+	qm "github.com/fp16tool/fp16tool/int8"
+)
+
+// i8ISAs returns the int8 instruction sets this machine can run.
+func i8ISAs() []int {
+	var out []int
+	for isa := i8Go; isa <= i8ISA; isa++ {
+		out = append(out, isa)
+	}
+	return out
+}
+
+func randInt8s(r *rand.Rand, n, lo, hi int) []int8 {
+	v := make([]int8, n)
+	for i := range v {
+		v[i] = int8(lo + r.IntN(hi-lo+1))
+	}
+	return v
+}
+
+// randRequant returns requantization parameters for nch channels with
+// effective scales from 1e-5 to 4, random zero points and a random
+// quantized activation.
+func randRequant(r *rand.Rand, nch int) *i8Requant {
+	q := &i8Requant{inZero: int32(r.IntN(256) - 128), outZero: int32(r.IntN(256) - 128), mult: make([]int32, nch), shift: make([]int32, nch), lo: -128, hi: 127}
+	for c := range nch {
+		m, s := qm.QuantizeMultiplier(math.Pow(10, -5+r.Float64()*5.6))
+		q.mult[c], q.shift[c] = m, int32(s)
+	}
+	switch r.IntN(3) {
+	case 1:
+		q.lo = max(q.lo, q.outZero)
+	case 2:
+		q.lo, q.hi = max(q.lo, q.outZero), min(q.hi, q.outZero+60)
+	}
+	return q
+}
+
+// TestI8RequantAVX2 checks the vector requantization against
+// int8.MultiplyByQuantizedMultiplier on random and extreme values.
+func TestI8RequantAVX2(t *testing.T) {
+	if i8ISA == i8Go {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for it := 0; it < 2000; it++ {
+		n := 8 * (1 + r.IntN(4))
+		q := randRequant(r, n)
+		acc, bias := make([]int32, n), make([]int32, n)
+		for i := range acc {
+			switch r.IntN(6) {
+			case 0:
+				acc[i] = int32(r.Uint32())
+			case 1:
+				acc[i] = []int32{math.MinInt32, math.MaxInt32, 0, -1, 1}[r.IntN(5)]
+			default:
+				acc[i] = int32(r.IntN(1<<20) - 1<<19)
+				bias[i] = int32(r.IntN(1<<16) - 1<<15)
+			}
+			if r.IntN(8) == 0 {
+				// Shifts at both ends of QuantizeMultiplier's range.
+				q.mult[i], q.shift[i] = int32(1<<30+r.IntN(1<<30)), []int32{-31, 30, 0, -1}[r.IntN(4)]
+			}
+		}
+		got := make([]int8, n)
+		i8RequantAVX2(n, &acc[0], &bias[0], &q.mult[0], &q.shift[0], &got[0], q.outZero, q.lo, q.hi)
+		for i := range got {
+			if want := q.apply(acc[i]+bias[i], i); got[i] != want {
+				t.Fatalf("acc %d + bias %d, mult %d shift %d: got %d, want %d", acc[i], bias[i], q.mult[i], q.shift[i], got[i], want)
+			}
+		}
+	}
+}
+
+// randConvGeom returns a random convolution geometry (groups 1) with
+// sizes around the 4-pixel tiles and the 16/32-channel blocks.
+func randConvGeom(r *rand.Rand) *convGeom {
+	for {
+		g := &convGeom{
+			batch: 1 + r.IntN(2), inH: 1 + r.IntN(9), inW: 1 + r.IntN(9), inC: 1 + r.IntN(40),
+			outC: 1 + r.IntN(70), kH: 1 + r.IntN(3), kW: 1 + r.IntN(3),
+			strideH: 1 + r.IntN(2), strideW: 1 + r.IntN(2), dilH: 1 + r.IntN(2), dilW: 1 + r.IntN(2), groups: 1,
+		}
+		g.kC, g.filtersPerGroup = g.inC, g.outC
+		p := graph.Padding(r.IntN(2))
+		g.outH, g.padH = window(p, g.inH, g.kH, g.strideH, g.dilH)
+		g.outW, g.padW = window(p, g.inW, g.kW, g.strideW, g.dilW)
+		if g.outH > 0 && g.outW > 0 {
+			return g
+		}
+	}
+}
+
+// TestInt8ConvFastMatchesReference runs the packed int8 convolution with
+// every instruction set this machine has on random geometries and checks
+// that it gives the reference's bytes.
+func TestInt8ConvFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	pl := newPool(2)
+	defer pl.close()
+	for it := 0; it < 150; it++ {
+		g := randConvGeom(r)
+		if it%10 == 0 { // an FC-like 1x1 over rows
+			g = (&fcGeom{batch: 1 + r.IntN(5), in: 1 + r.IntN(300), out: 1 + r.IntN(100)}).rowsAsBatch()
+		}
+		q := randRequant(r, g.outC)
+		in := randInt8s(r, g.batch*g.inH*g.inW*g.inC, -128, 127)
+		w := randInt8s(r, g.outC*g.kH*g.kW*g.kC, -127, 127)
+		var bias []int32
+		if r.IntN(3) > 0 {
+			bias = make([]int32, g.outC)
+			for i := range bias {
+				bias[i] = int32(r.IntN(1<<18) - 1<<17)
+			}
+		}
+		want := make([]int8, g.batch*g.outH*g.outW*g.outC)
+		convRefInt8(g, q, in, w, bias, want)
+		for _, isa := range i8ISAs() {
+			e := newI8Conv(g, w, isa)
+			e.setRequant(q, bias)
+			got := make([]int8, len(want))
+			e.epi.out8 = got
+			e.run(pl, in, []int32{q.inZero})
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s, geometry %+v: output %d is %d, want %d", i8ISAName(isa), *g, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestInt8DepthwiseFastMatchesReference does the same for the depthwise
+// kernel (multiplier 1).
+func TestInt8DepthwiseFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	pl := newPool(2)
+	defer pl.close()
+	for it := 0; it < 150; it++ {
+		cg := randConvGeom(r)
+		cg.outC = 1 + r.IntN(150)
+		cg.inC, cg.kC = cg.outC, 1
+		g := &dwGeom{convGeom: *cg, mult: 1}
+		q := randRequant(r, g.outC)
+		in := randInt8s(r, g.batch*g.inH*g.inW*g.inC, -128, 127)
+		w := randInt8s(r, g.kH*g.kW*g.outC, -127, 127)
+		var bias []int32
+		if r.IntN(3) > 0 {
+			bias = make([]int32, g.outC)
+			for i := range bias {
+				bias[i] = int32(r.IntN(1<<18) - 1<<17)
+			}
+		}
+		want := make([]int8, g.batch*g.outH*g.outW*g.outC)
+		dwRefInt8(g, q, in, w, bias, want)
+		for _, isa := range i8ISAs() {
+			d := newI8DW(g, w, isa)
+			d.setRequant(q, bias)
+			got := make([]int8, len(want))
+			d.epi.out8 = got
+			d.run(pl, in, []int32{q.inZero})
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s, geometry %+v: output %d is %d, want %d", i8ISAName(isa), *g, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestHybridFastMatchesReference checks the hybrid convolution, depthwise
+// and fully connected kernels' fast paths against their references (same
+// float operations: equal values).
+func TestHybridFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	pl := newPool(2)
+	defer pl.close()
+	for it := 0; it < 60; it++ {
+		g := randConvGeom(r)
+		fc := it%3 == 2
+		if fc {
+			g = (&fcGeom{batch: 1 + r.IntN(5), in: 1 + r.IntN(300), out: 1 + r.IntN(100)}).rowsAsBatch()
+		}
+		dw := it%3 == 1
+		var dg *dwGeom
+		if dw {
+			g.outC = 1 + r.IntN(100)
+			g.inC, g.kC = g.outC, 1
+			dg = &dwGeom{convGeom: *g, mult: 1}
+		}
+		nw := g.outC * g.kH * g.kW * g.kC
+		in := randSlice(r, g.batch*g.inH*g.inW*g.inC)
+		for i := range in {
+			in[i] = in[i]*3 + 0.5
+		}
+		w := randInt8s(r, nw, -127, 127)
+		h := &hybridEpi{scale: make([]float32, g.outC), sf: make([]float32, g.batch), zero: make([]int32, g.batch),
+			hw: g.outH * g.outW, scaleFirst: r.IntN(2) == 0, lo: float32(math.Inf(-1)), hi: float32(math.Inf(1))}
+		for c := range h.scale {
+			h.scale[c] = r.Float32() / 100
+		}
+		if r.IntN(2) == 0 {
+			h.bias = randSlice(r, g.outC)
+		}
+		if r.IntN(2) == 0 {
+			h.lo, h.hi = 0, 6
+		}
+		hin := &hybridInput{q: make([]int8, len(in)), rows: g.batch, asymmetric: r.IntN(2) == 0}
+		want := make([]float32, g.batch*g.outH*g.outW*g.outC)
+		hin.quantize(in, h.sf, h.zero)
+		emit := func(o, oc int, acc int32) { want[o] = h.value(acc, o/(g.outC*h.hw), oc) }
+		if dw {
+			dwAccRef(dg, hin.q, h.zero, w, emit)
+		} else {
+			convAccRef(g, hin.q, h.zero, w, emit)
+		}
+		for _, isa := range i8ISAs() {
+			got := make([]float32, len(want))
+			h.out = got
+			if dw {
+				d := newI8DW(dg, w, isa)
+				d.conv.epi.hybrid, d.conv.epi.hy = true, h
+				h.corrected = true
+				d.run(pl, hin.q, h.zero)
+				h.corrected = false
+			} else {
+				e := newI8Conv(g, w, isa)
+				e.epi.hybrid, e.epi.hy = true, h
+				e.run(pl, hin.q, h.zero)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s dw=%v fc=%v, geometry %+v: output %d is %g, want %g", i8ISAName(isa), dw, fc, *g, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestHybridQuantizeFloats checks the on-the-fly quantization: values
+// dequantize to within half a step, and zero is exact.
+func TestHybridQuantizeFloats(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for it := 0; it < 200; it++ {
+		v := randSlice(r, 1+r.IntN(100))
+		off := r.Float32()*4 - 2
+		for i := range v {
+			v[i] = v[i]*float32(r.IntN(5)+1) + off
+		}
+		q := make([]int8, len(v))
+		s, z := qm.AsymmetricQuantizeFloats(v, q)
+		for i, x := range v {
+			if d := math.Abs(float64(s*float32(int32(q[i])-z) - x)); d > float64(s)*0.5001 {
+				t.Fatalf("asymmetric: %g → %d (scale %g, zero %d), error %g", x, q[i], s, z, d)
+			}
+		}
+		s = qm.SymmetricQuantizeFloats(v, q)
+		for i, x := range v {
+			if d := math.Abs(float64(s*float32(q[i]) - x)); d > float64(s)*0.5001 {
+				t.Fatalf("symmetric: %g → %d (scale %g), error %g", x, q[i], s, d)
+			}
+		}
+	}
+}
