@@ -105,9 +105,18 @@ func TestCalibrateTiny(t *testing.T) {
 	}
 	defer src.Close()
 	var warns []string
-	got, err := Calibrate(m, src, CalibOptions{AllMethods: true, Warn: func(s string) { warns = append(warns, s) }})
+	// A progress writer that is not a terminal gets nothing.
+	prog, err := os.Create(filepath.Join(dir, "progress"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer prog.Close()
+	got, err := Calibrate(m, src, CalibOptions{AllMethods: true, Progress: prog, Warn: func(s string) { warns = append(warns, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := prog.Stat(); st.Size() != 0 {
+		t.Errorf("progress bar drawn on a file (%d bytes)", st.Size())
 	}
 	// x: [-2, 10]; sum = x + c: [0,0,0,0]+c, [3,-3,1.5,-2], [0,4,1,7] → [-3, 7];
 	// y = relu(sum): [0, 7].

@@ -334,9 +334,17 @@ func (o *Observer) entropyHist() (coarse []float64, width float64) {
 // every divergence is finite.
 func (o *Observer) entropy() float64 {
 	bins, width := o.entropyHist()
+	// KL(P||Q) = (1/T)(Σ p log p - T log T - Σ p log q'), q' = Q
+	// normalized; q' is constant over the nonzero bins of a level, so the
+	// last sum is Σ over levels of log q'_l × (P's mass in the level),
+	// and Σ p log p is a prefix sum but for bin i-1.
 	suffix := make([]float64, EntropyBins+1)
+	plogp := make([]float64, EntropyBins+1) // Σ_{k<i} b log b
 	for k := EntropyBins - 1; k >= 0; k-- {
 		suffix[k] = suffix[k+1] + bins[k]
+	}
+	for k, b := range bins {
+		plogp[k+1] = plogp[k] + xlogx(b)
 	}
 	total := suffix[0]
 	best, bestI := math.Inf(1), EntropyBins
@@ -355,35 +363,41 @@ func (o *Observer) entropy() float64 {
 			}
 		}
 		// P sums to total, Q to total - outliers. Only bin i-1 can have
-		// P > 0 and Q = 0.
+		// P > 0 and Q = 0: then Q is smoothed.
 		qTotal := total - outliers
-		smooth := outliers > 0 && bins[i-1] == 0
-		eps, give := 0.0, 0.0
-		if smooth {
-			eps = EntropyEpsilon
-			give = eps / float64(nonzero)
+		last := bins[i-1] + outliers
+		sumPlogP := plogp[i-1] + xlogx(last)
+		give := 0.0
+		sumPlogQ := 0.0
+		if outliers > 0 && bins[i-1] == 0 {
+			give = EntropyEpsilon / float64(nonzero)
+			sumPlogQ = last * math.Log(EntropyEpsilon)
 		}
-		kl := 0.0
-		for k := 0; k < i; k++ {
-			p := bins[k]
-			if k == i-1 {
-				p += outliers
-			}
-			if p == 0 {
+		lastLevel := (i - 1) * EntropyLevels / i
+		for l := 0; l < EntropyLevels; l++ {
+			if levelNZ[l] == 0 {
 				continue
 			}
-			q := eps
-			if bins[k] != 0 {
-				l := k * EntropyLevels / i
-				q = levelSum[l]/float64(levelNZ[l])/qTotal - give
+			mass := levelSum[l]
+			if l == lastLevel && bins[i-1] != 0 {
+				mass += outliers
 			}
-			kl += p / total * math.Log((p/total)/q)
+			sumPlogQ += mass * math.Log(levelSum[l]/float64(levelNZ[l])/qTotal-give)
 		}
+		kl := (sumPlogP - total*math.Log(total) - sumPlogQ) / total
 		if kl <= best {
 			best, bestI = kl, i
 		}
 	}
 	return float64(bestI) * width
+}
+
+// xlogx returns x log x, 0 for x = 0.
+func xlogx(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x * math.Log(x)
 }
 
 // mse returns the clip magnitude a (a bin edge of the fine histogram, or

@@ -319,3 +319,70 @@ func TestObserverOptions(t *testing.T) {
 		t.Errorf("percentile 100: %v", r)
 	}
 }
+
+// entropyDirect is the KL search written out bin by bin (the definition
+// the prefix-sum version in entropy must match).
+func entropyDirect(o *Observer) float64 {
+	bins, width := o.entropyHist()
+	total := 0.0
+	for _, b := range bins {
+		total += b
+	}
+	best, bestI := math.Inf(1), EntropyBins
+	for i := EntropyLevels; i <= EntropyBins; i++ {
+		outliers := 0.0
+		for _, b := range bins[i:] {
+			outliers += b
+		}
+		p := append([]float64(nil), bins[:i]...)
+		p[i-1] += outliers
+		q := make([]float64, i)
+		sum, nz := make([]float64, EntropyLevels), make([]int, EntropyLevels)
+		nonzero := 0
+		for k := 0; k < i; k++ {
+			if bins[k] != 0 {
+				sum[k*EntropyLevels/i] += bins[k]
+				nz[k*EntropyLevels/i]++
+				nonzero++
+			}
+		}
+		for k := 0; k < i; k++ {
+			if l := k * EntropyLevels / i; bins[k] != 0 {
+				q[k] = sum[l] / float64(nz[l]) / (total - outliers)
+			}
+		}
+		if outliers > 0 && bins[i-1] == 0 {
+			for k := range q {
+				if q[k] == 0 {
+					q[k] = EntropyEpsilon
+				} else {
+					q[k] -= EntropyEpsilon / float64(nonzero)
+				}
+			}
+		}
+		kl := 0.0
+		for k := range p {
+			if p[k] > 0 {
+				kl += p[k] / total * math.Log(p[k]/total/q[k])
+			}
+		}
+		if kl <= best*(1+1e-12) {
+			best, bestI = math.Min(kl, best), i
+		}
+	}
+	return float64(bestI) * width
+}
+
+func TestEntropyAgainstDirect(t *testing.T) {
+	for name, x := range map[string][]float32{"gauss": gauss()[:50000], "gauss+outliers": gaussOutliers()[:50000], "relu+outliers": reluOutliers()[:50000], "uniform": uniformData()[:50000]} {
+		if name != "gauss" {
+			x[0] = 100
+		}
+		o, _ := NewObserver(ObserverOptions{Method: Entropy})
+		o.Observe(x)
+		got, want := o.entropy(), entropyDirect(o)
+		if math.Abs(got-want) > 2*o.absMax()/EntropyBins {
+			t.Errorf("%s: entropy threshold %g, bin-by-bin definition %g", name, got, want)
+		}
+	}
+}
