@@ -146,6 +146,17 @@ type Options struct {
 	// Devices are the probed devices TargetAuto chooses from; nil means
 	// none was found.
 	Devices []Device
+	// Calibrate returns the calibrated ranges of the float activations of
+	// the float32 model it is given (by main-subgraph tensor index), for
+	// full-integer int8; Convert calls it once, after expanding float16
+	// weights. Full integer without it is an ErrUsage error.
+	Calibrate func(m *graph.Model) (map[int]ActivationRange, error)
+	// MinElements, IO and IntegerOnly are the int8 options (see
+	// Int8Options); integer-only targets imply IntegerOnly and, when IO is
+	// unset, INT8 I/O.
+	MinElements int
+	IO          IOType
+	IntegerOnly bool
 }
 
 // Choose returns the precision the options ask for and why: Precision if
@@ -225,6 +236,9 @@ type Report struct {
 	RemovedTensors int `json:"removed_tensors,omitempty"`
 	// Tensors is the plan and its outcome, per float32 constant (fp16).
 	Tensors []fp16.TensorResult `json:"tensors,omitempty"`
+	// Int8 is what the int8 passes did: the quantized tensors with their
+	// parameters, the ops kept float, the ops added (int8, int8-dynamic).
+	Int8 *Int8Report `json:"int8,omitempty"`
 	// Warnings are one-line warnings, each naming its tensor.
 	Warnings []string `json:"warnings"`
 	// Seconds is the time of the conversion passes and verification.
@@ -251,7 +265,9 @@ func Convert(m *graph.Model, opt Options) (*Report, error) {
 	already := float16ReadingOps(m)
 	switch p {
 	case Int8, Int8Dynamic:
-		return nil, fmt.Errorf("%w: precision %s (%s); int8 conversion comes with the int8 work, use --precision=fp16", ErrNotSupported, p, why)
+		if err := convertInt8(m, p, target, opt, r); err != nil {
+			return nil, err
+		}
 	case FP32:
 		res, err := fp16.Expand(m)
 		if err != nil {

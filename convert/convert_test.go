@@ -135,8 +135,9 @@ func TestConvertErrors(t *testing.T) {
 		errIs error
 		msg   string
 	}{
-		{"int8", tinyModel(), Options{Target: TargetCPU}, ErrNotSupported, "int8-dynamic"},
-		{"npu", tinyModel(), Options{Target: TargetNPU}, ErrNotSupported, "integer-only"},
+		{"int8 without data", tinyModel(), Options{Precision: Int8}, ErrUsage, "needs calibration data (--calib"},
+		{"npu without data", tinyModel(), Options{Target: TargetNPU}, ErrUsage, "needs calibration data (--calib"},
+		{"npu float io", tinyModel(), Options{Target: TargetNPU, IO: IOFloat32}, ErrUsage, "integer-only conversion needs int8 or uint8 I/O"},
 		{"regexp", tinyModel(), Options{ExcludeTensors: "("}, ErrUsage, "--exclude-tensors"},
 		{"strict big", tinyModel(1e6, 0, 0, 0), Options{Strict: true}, fp16.ErrRange, `tensor "w" has 1 values beyond ±65504`},
 		{"strict nan", tinyModel(float32(math.NaN()), 0, 0, 0), Options{Strict: true}, fp16.ErrRange, "1 NaN"},

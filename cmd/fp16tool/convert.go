@@ -19,6 +19,7 @@ func newConvertCmd() *cobra.Command {
 		target, precision, excludeTensors, report, output string
 		excludeOps                                        []string
 		strict                                            bool
+		q                                                 int8Flags
 	)
 	targets := make([]string, len(convert.Targets))
 	for i, t := range convert.Targets {
@@ -34,8 +35,19 @@ func newConvertCmd() *cobra.Command {
 		Long: `convert quantizes a float32 .tflite model after training for a target:
 float16 weights (read through DEQUANTIZE ops, as the TFLite converter's
 float16 quantization writes them) for GPUs; int8 for CPUs and integer-only
-hardware (not supported yet). --precision=fp32 expands float16 and int8
-weight-only constants back to float32.
+hardware. --precision=fp32 expands float16 and int8 weight-only constants
+back to float32.
+
+int8 comes in two forms. Dynamic range (--precision=int8-dynamic, and
+--target=cpu without --calib): weights with at least --min-elements
+elements become int8 (per channel for convolutions), read directly by
+hybrid kernels. Full integer (--precision=int8, and --target=cpu with
+--calib): activations become int8 too, from ranges calibrated by running
+the float model on --calib data (a .npy batch, a folder of .npy files, a
+folder of photos); float I/O by default, --io=int8|uint8 for integer-only
+I/O. Ops without an int8 kernel stay float between DEQUANTIZE and QUANTIZE
+ops and are reported; the integer-only targets (npu, edgetpu, dsp, mcu)
+fail listing every such op instead.
 
 The output is written atomically (temporary file, fsync, rename); a failed
 conversion leaves no file behind, and convert never writes over its input.`,
@@ -47,6 +59,15 @@ conversion leaves no file behind, and convert never writes over its input.`,
 
   # fail instead of clamping weights beyond ±65504; write the full report
   fp16tool convert model.tflite -o out.tflite --strict --report report.json
+
+  # int8 dynamic range for a CPU (no data needed)
+  fp16tool convert --target=cpu model.tflite -o model_dyn.tflite
+
+  # full-integer int8, calibrated on a folder of photos (resized, [0, 1])
+  fp16tool convert --target=cpu --calib photos/ --resize --mean 0 --std 255 model.tflite -o model_int8.tflite
+
+  # integer-only int8 with int8 inputs and outputs for an NPU
+  fp16tool convert --target=npu --calib calib.npy model.tflite -o model_npu.tflite
 
   # expand a float16 model back to float32
   fp16tool convert --precision=fp32 model_fp16.tflite -o model_fp32.tflite`,
@@ -84,10 +105,15 @@ conversion leaves no file behind, and convert never writes over its input.`,
 			if t == convert.TargetAuto && p == "" {
 				opt.Devices = probeDevices(cmd)
 			}
+			var calibWarnings []string
+			if err := q.apply(cmd, in, &opt, &calibWarnings); err != nil {
+				return err
+			}
 			r, err := convert.ConvertFile(in, output, opt)
 			if err != nil {
 				return err
 			}
+			r.Warnings = append(calibWarnings, r.Warnings...)
 			printSummary(cmd, r)
 			if report != "" {
 				b, err := json.MarshalIndent(r, "", "  ")
@@ -109,6 +135,7 @@ conversion leaves no file behind, and convert never writes over its input.`,
 	f.BoolVar(&strict, "strict", false, "fail on weights float16 cannot hold (beyond ±65504, NaN, Inf) instead of warning")
 	f.StringVar(&report, "report", "", "write the full conversion report to this JSON file")
 	f.StringVarP(&output, "output", "o", "", "output .tflite file (required)")
+	q.register(f)
 	_ = cmd.MarkFlagFilename("report", "json")
 	_ = cmd.MarkFlagFilename("output", "tflite")
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(targets, cobra.ShellCompDirectiveNoFileComp))
@@ -128,6 +155,13 @@ func printSummary(cmd *cobra.Command, r *convert.FileReport) {
 		fmt.Fprintf(w, "; %d tensors to float16, %d kept in float32, %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept, r.DequantizeAdded)
 	case convert.FP32:
 		fmt.Fprintf(w, "; %d DEQUANTIZE ops folded into float32 constants, %d unused tensors removed", len(r.Folded), r.RemovedTensors)
+	case convert.Int8Dynamic:
+		fmt.Fprintf(w, "; %d weights to int8, %d kept in float32, %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept, r.DequantizeAdded)
+	case convert.Int8:
+		if r.Int8 != nil {
+			fmt.Fprintf(w, "; %d ops int8, %d kept float, I/O %s, %d QUANTIZE and %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept,
+				strings.ToLower(r.Int8.IO), r.Int8.QuantizeAdded, r.Int8.DequantizeAdded)
+		}
 	}
 	fmt.Fprintf(w, "; %.3f s\n", r.Timings.Total)
 	ew := cmd.ErrOrStderr()
@@ -138,6 +172,7 @@ func printSummary(cmd *cobra.Command, r *convert.FileReport) {
 		}
 		fmt.Fprintf(ew, "warning: %s\n", s)
 	}
+	printLayers(cmd, r)
 	if r.Precision == convert.FP16 {
 		for _, t := range r.Tensors {
 			if !t.Convert && t.Reason != "" {

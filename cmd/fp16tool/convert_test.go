@@ -101,7 +101,11 @@ func TestConvertBadInputs(t *testing.T) {
 		{"output is input via ./", []string{"convert", good, "-o", filepath.Join(dir, ".", "demo.tflite")}, "overwrite the input"},
 		{"unknown target", []string{"convert", "--target", "tpu", good, "-o", out}, `unknown target "tpu"`},
 		{"unknown precision", []string{"convert", "--precision", "fp8", good, "-o", out}, `unknown precision "fp8"`},
-		{"int8 not yet", []string{"convert", "--target", "cpu", good, "-o", out}, "not supported yet"},
+		{"int8 without data", []string{"convert", "--precision", "int8", good, "-o", out}, "needs calibration data (--calib"},
+		{"calib missing", []string{"convert", "--target", "cpu", "--calib", filepath.Join(dir, "nope"), good, "-o", out}, "nope"},
+		{"bad calib method", []string{"convert", "--target", "cpu", "--calib", dir, "--calib-method", "median", good, "-o", out}, `--calib-method "median"`},
+		{"bad io", []string{"convert", "--target", "cpu", "--io", "int4", good, "-o", out}, `--io "int4"`},
+		{"bad percentile", []string{"convert", "--target", "cpu", "--percentile", "101", good, "-o", out}, "--percentile 101"},
 		{"unknown op", []string{"convert", "--exclude-ops", "CONV_2D,CONV_9D", good, "-o", out}, `unknown op "CONV_9D"`},
 		{"bad regexp", []string{"convert", "--exclude-tensors", "(", good, "-o", out}, "--exclude-tensors"},
 		{"nan strict", []string{"convert", "--strict", nan, "-o", out}, `"fc/weights" has 1 NaN`},
@@ -223,7 +227,8 @@ func TestConvertRoundTrip(t *testing.T) {
 }
 
 // TestDemo: demo converts the embedded model for every target (gpu gives a
-// float16 model, the int8 targets say "not supported yet") and runs the
+// float16 model, cpu int8 dynamic range, the integer-only targets ask for
+// calibration data) and runs the
 // results on the backends present.
 func TestDemo(t *testing.T) {
 	status, stdout, stderr := run(t, "demo")
@@ -240,8 +245,13 @@ func TestDemo(t *testing.T) {
 	if l := found["gpu"]; !strings.Contains(l, " fp16 ") || !strings.HasSuffix(l, "ok") {
 		t.Errorf("gpu row %q", l)
 	}
-	for _, tg := range []string{"cpu", "npu", "edgetpu", "dsp", "mcu"} {
-		if l := found[tg]; !strings.Contains(l, "not supported yet") {
+	// cpu without data is int8 dynamic range; the integer-only targets
+	// need calibration data the demo does not give.
+	if l := found["cpu"]; !strings.Contains(l, "int8-dynamic") {
+		t.Errorf("cpu row %q", l)
+	}
+	for _, tg := range []string{"npu", "edgetpu", "dsp", "mcu"} {
+		if l := found[tg]; !strings.Contains(l, "calibration data") {
 			t.Errorf("%s row %q", tg, l)
 		}
 	}
@@ -260,8 +270,8 @@ func TestDemo(t *testing.T) {
 }
 
 // TestConvertAuto: --target=auto picks float16 for a GPU with float16
-// arithmetic and 16-bit storage, and the cpu profile (int8, not supported
-// yet) for a software rasterizer or no device, saying why.
+// arithmetic and 16-bit storage, and the cpu profile (int8 dynamic range)
+// for a software rasterizer or no device, saying why.
 func TestConvertAuto(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "demo.tflite")
@@ -279,8 +289,8 @@ func TestConvertAuto(t *testing.T) {
 		message string
 	}{
 		{"gpu", []gpu.DeviceInfo{swDev, gpuDev}, nil, 0, `GPU "Test GPU" reports float16`},
-		{"software only", []gpu.DeviceInfo{swDev}, nil, 1, `"llvmpipe" (cpu, float16 true)`},
-		{"no vulkan", nil, gpu.ErrNoVulkan, 1, "no GPU backend with float16 was found"},
+		{"software only", []gpu.DeviceInfo{swDev}, nil, 0, `"llvmpipe" (cpu, float16 true)`},
+		{"no vulkan", nil, gpu.ErrNoVulkan, 0, "no GPU backend with float16 was found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,140 @@
+package convert
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/fp16tool/fp16tool/fp16"
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+// IOType is the type of a full-integer model's inputs and outputs
+// (--io): "" (the target's default), "float32", "int8" or "uint8".
+type IOType string
+
+// I/O types.
+const (
+	IODefault IOType = ""
+	IOFloat32 IOType = "float32"
+	IOInt8    IOType = "int8"
+	IOUint8   IOType = "uint8"
+)
+
+// ParseIO returns the IOType named s.
+func ParseIO(s string) (IOType, error) {
+	switch IOType(s) {
+	case IODefault, IOFloat32, IOInt8, IOUint8:
+		return IOType(s), nil
+	case "float":
+		return IOFloat32, nil
+	}
+	return "", fmt.Errorf("%w: --io %q: want float32, int8 or uint8", ErrUsage, s)
+}
+
+func (t IOType) dtype() graph.DType {
+	switch t {
+	case IOInt8:
+		return graph.Int8
+	case IOUint8:
+		return graph.Uint8
+	}
+	return graph.Float32
+}
+
+// IntegerOnlyTarget reports whether t is integer-only hardware (npu,
+// edgetpu, dsp, mcu).
+func IntegerOnlyTarget(t Target) bool {
+	switch t {
+	case TargetNPU, TargetEdgeTPU, TargetDSP, TargetMCU:
+		return true
+	}
+	return false
+}
+
+// Int8Report is the int8 part of a Report.
+type Int8Report struct {
+	// IO is the type of the model's inputs and outputs (full integer).
+	IO string `json:"io,omitempty"`
+	// MinElements is the dynamic-range threshold used.
+	MinElements int `json:"min_elements,omitempty"`
+	// Tensors are the quantized (and kept) tensors with their parameters.
+	Tensors []Int8Tensor `json:"tensors"`
+	// FloatOps are the ops kept in float, each with why.
+	FloatOps []string `json:"float_ops"`
+	// QuantizeAdded and DequantizeAdded count the ops inserted.
+	QuantizeAdded   int `json:"quantize_added"`
+	DequantizeAdded int `json:"dequantize_added"`
+	// Layers is the per-layer error report (full integer with
+	// calibration data), worst first.
+	Layers []LayerError `json:"layers,omitempty"`
+}
+
+// convertInt8 runs the int8 pass precision p asks for on m and fills r.
+// Float16 and weight-only int8 constants are expanded to float32 first, so
+// that a float16 model converts as its float32 original would.
+func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Report) error {
+	if _, err := fp16.Expand(m); err != nil {
+		return err
+	}
+	iopt := Int8Options{MinElements: opt.MinElements, ExcludeOps: opt.ExcludeOps, IntegerOnly: opt.IntegerOnly}
+	if iopt.MinElements <= 0 {
+		iopt.MinElements = DefaultMinElements
+	}
+	if opt.ExcludeTensors != "" {
+		re, err := regexp.Compile(opt.ExcludeTensors)
+		if err != nil {
+			return fmt.Errorf("%w: --exclude-tensors: %v", ErrUsage, err)
+		}
+		iopt.ExcludeTensors = re
+	}
+	io := opt.IO
+	if IntegerOnlyTarget(target) {
+		iopt.IntegerOnly = true
+		if io == IODefault {
+			io = IOInt8
+		}
+	}
+	if iopt.IntegerOnly && io.dtype() == graph.Float32 && p == Int8 {
+		return fmt.Errorf("%w: --io=%s: integer-only conversion needs int8 or uint8 I/O", ErrUsage, io)
+	}
+	iopt.IO = io.dtype()
+	var res *Int8Result
+	var err error
+	rep := &Int8Report{}
+	if p == Int8Dynamic {
+		res, err = DynamicRange(m, iopt)
+		rep.MinElements = iopt.MinElements
+	} else {
+		if opt.Calibrate == nil {
+			return fmt.Errorf("%w: full-integer int8 needs calibration data (--calib FILE|FOLDER); without it use --precision=int8-dynamic", ErrUsage)
+		}
+		ranges, cerr := opt.Calibrate(m)
+		if cerr != nil {
+			return cerr
+		}
+		res, err = FullInteger(m, ranges, iopt)
+		rep.IO = iopt.IO.String()
+	}
+	if err != nil {
+		return err
+	}
+	rep.Tensors, rep.FloatOps = res.Tensors, res.FloatOps
+	if rep.FloatOps == nil {
+		rep.FloatOps = []string{}
+	}
+	rep.QuantizeAdded, rep.DequantizeAdded = res.QuantizeAdded, res.DequantizeAdded
+	r.Int8 = rep
+	r.TensorsConverted, r.TensorsKept = res.Quantized, res.Kept
+	r.DequantizeAdded = res.DequantizeAdded
+	r.Warnings = append(r.Warnings, res.Warnings...)
+	return nil
+}
+
+// Ranges turns Calibrate's ranges into the full-integer pass's input.
+func Ranges(rs map[int]TensorRange) map[int]ActivationRange {
+	out := make(map[int]ActivationRange, len(rs))
+	for i, r := range rs {
+		out[i] = ActivationRange{Min: r.Min, Max: r.Max}
+	}
+	return out
+}
