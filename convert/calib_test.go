@@ -332,3 +332,58 @@ func TestCalibSources(t *testing.T) {
 		t.Errorf("single photo: %v", err)
 	}
 }
+
+// TestTensorRunnerInt8 runs a model with an INT8 input through the runner:
+// a FLOAT32 sample is quantized with the input's parameters, the INT8
+// tensor comes back dequantized, and equals the DEQUANTIZE output.
+func TestTensorRunnerInt8(t *testing.T) {
+	q := &graph.Quantization{Scale: []float32{0.5}, ZeroPoint: []int64{3}}
+	m := &graph.Model{Version: 3, Subgraphs: []*graph.Subgraph{{
+		Tensors: []*graph.Tensor{
+			{Name: "xq", Type: graph.Int8, Shape: []int32{1, 4}, Quant: q},
+			{Name: "y", Type: graph.Float32, Shape: []int32{1, 4}},
+		},
+		Inputs: []int{0}, Outputs: []int{1},
+		Ops: []*graph.Op{{Code: graph.OpDequantize, Version: 2, Inputs: []int{0}, Outputs: []int{1}}},
+	}}}
+	r, err := NewTensorRunner(m, RunnerOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := r.Tensors(); len(got) != 2 || got[0] != 0 || got[1] != 1 {
+		t.Fatalf("exposed %v", got)
+	}
+	x, _ := tensorio.FromFloat32("xq", []int{1, 4}, []float32{1, -2.2, 100, 0})
+	// round(v/0.5)+3 clamped to [-128, 127]: 5, -1, 127, 3.
+	want := []float32{1, -2, 62, 0}
+	for _, in := range []tensorio.Tensor{x, {Name: "xq", Type: graph.Int8, Shape: []int{1, 4}, Data: []byte{5, 0xff, 127, 3}}} {
+		seen := 0
+		err = r.Run([]tensorio.Tensor{in}, func(ti int, v []float32) error {
+			seen++
+			for i := range want {
+				if v[i] != want[i] {
+					t.Errorf("%s input: tensor %d = %v, want %v", in.Type, ti, v, want)
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil || seen != 2 {
+			t.Fatalf("%v, %d tensors visited", err, seen)
+		}
+	}
+	// FloatOnly leaves the INT8 tensor out; a wrong input type is an error.
+	f, err := NewTensorRunner(m, RunnerOptions{FloatOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.Tensors(); len(got) != 1 || got[0] != 1 {
+		t.Errorf("float only: %v", got)
+	}
+	bad := tensorio.Tensor{Name: "xq", Type: graph.Int32, Shape: []int{1, 4}, Data: make([]byte, 16)}
+	if err := f.Run([]tensorio.Tensor{bad}, func(int, []float32) error { return nil }); err == nil || !strings.Contains(err.Error(), `"xq"`) {
+		t.Errorf("INT32 for an INT8 input: %v", err)
+	}
+}
