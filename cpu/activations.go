@@ -18,14 +18,22 @@ const (
 	unLeakyRelu
 )
 
+// unaryOps are the elementwise activations by op code (the float and the
+// int8 kernels register the same set).
+var unaryOps = map[graph.OpCode]unaryOp{
+	graph.OpRelu:      unRelu,
+	graph.OpRelu6:     unRelu6,
+	graph.OpReluN1To1: unReluN1To1,
+	graph.OpLogistic:  unLogistic,
+	graph.OpTanh:      unTanh,
+	graph.OpHardSwish: unHardSwish,
+	graph.OpLeakyRelu: unLeakyRelu,
+}
+
 func init() {
-	builtins[graph.OpRelu] = prepareUnary(unRelu)
-	builtins[graph.OpRelu6] = prepareUnary(unRelu6)
-	builtins[graph.OpReluN1To1] = prepareUnary(unReluN1To1)
-	builtins[graph.OpLogistic] = prepareUnary(unLogistic)
-	builtins[graph.OpTanh] = prepareUnary(unTanh)
-	builtins[graph.OpHardSwish] = prepareUnary(unHardSwish)
-	builtins[graph.OpLeakyRelu] = prepareUnary(unLeakyRelu)
+	for code, kind := range unaryOps {
+		builtins[code] = prepareUnary(kind)
+	}
 }
 
 // prepareUnary prepares an elementwise float32 activation: RELU, RELU6,
@@ -58,17 +66,23 @@ func prepareUnary(kind unaryOp) prepareFunc {
 	}
 }
 
+// reluBounds returns the clamp bounds of RELU, RELU6 and RELU_N1_TO_1.
+func reluBounds(kind unaryOp) (lo, hi float32) {
+	switch kind {
+	case unRelu6:
+		return 0, 6
+	case unReluN1To1:
+		return -1, 1
+	}
+	return 0, float32(math.Inf(1))
+}
+
 // unary computes out = op(in) elementwise.
 func unary(kind unaryOp, alpha float32, in, out []float32) {
 	out = out[:len(in)]
 	switch kind {
 	case unRelu, unRelu6, unReluN1To1:
-		lo, hi := float32(0), float32(math.Inf(1))
-		if kind == unRelu6 {
-			hi = 6
-		} else if kind == unReluN1To1 {
-			lo, hi = -1, 1
-		}
+		lo, hi := reluBounds(kind)
 		copy(out, in)
 		clampSlice(out, lo, hi)
 		return

@@ -177,16 +177,20 @@ func makeInputs(name string, m *graph.Model, specs []inputSpec) []tensorio.Tenso
 	for k, ti := range sg.Inputs {
 		t := sg.Tensors[ti]
 		n := graph.NumElements(t.Shape)
+		shape := make([]int, len(t.Shape))
+		for i, d := range t.Shape {
+			shape[i] = int(d)
+		}
+		if t.Type == graph.Int8 {
+			out = append(out, tensorio.Tensor{Name: t.Name, Type: graph.Int8, Shape: shape, Data: fillInt8(b, "input"+itoa(k), n)})
+			continue
+		}
 		r := b.rng("input" + itoa(k))
 		sp := specs[k]
 		data := make([]byte, 4*n)
 		for i := 0; i < n; i++ {
 			v := sp.lo + r.Float32()*(sp.hi-sp.lo)
 			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(v))
-		}
-		shape := make([]int, len(t.Shape))
-		for i, d := range t.Shape {
-			shape[i] = int(d)
 		}
 		out = append(out, tensorio.Tensor{Name: t.Name, Type: graph.Float32, Shape: shape, Data: data})
 	}

@@ -278,12 +278,7 @@ func allCases() []Case {
 		add(b.finish(b.op(graph.OpSoftmax, graph.SoftmaxOptions{Beta: 0.5}, b.inputRange(-10, 10, 2, 3, 7))))
 	}
 	// RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR
-	for _, r := range []struct {
-		name        string
-		bilinear    bool
-		align, half bool
-		in, size    []int
-	}{
+	for _, r := range []resizeCase{
 		{"resize_bilinear_up", true, false, false, []int{1, 5, 7, 3}, []int{9, 11}},
 		{"resize_bilinear_align_corners", true, true, false, []int{1, 5, 7, 3}, []int{9, 11}},
 		{"resize_bilinear_half_pixel", true, false, true, []int{1, 5, 7, 3}, []int{9, 11}},
@@ -294,12 +289,7 @@ func allCases() []Case {
 		{"resize_nearest_half_pixel_down", false, false, true, []int{1, 9, 10, 2}, []int{4, 3}},
 	} {
 		b := newBuilder(r.name)
-		var opt any = graph.ResizeNearestNeighborOptions{AlignCorners: r.align, HalfPixelCenters: r.half}
-		code := graph.OpResizeNearestNeighbor
-		if r.bilinear {
-			opt = graph.ResizeBilinearOptions{AlignCorners: r.align, HalfPixelCenters: r.half}
-			code = graph.OpResizeBilinear
-		}
+		code, opt := r.op()
 		add(b.finish(b.op(code, opt, b.input(r.in...), b.vec(r.size...))))
 	}
 	// DEPTH_TO_SPACE, SPACE_TO_DEPTH, TRANSPOSE
@@ -411,4 +401,20 @@ func transposeConvBiasOptions(padding, strideW, strideH int32) []byte {
 	binary.LittleEndian.PutUint32(b[4:], uint32(strideW))
 	binary.LittleEndian.PutUint32(b[8:], uint32(strideH))
 	return b
+}
+
+// resizeCase is a RESIZE_BILINEAR or RESIZE_NEAREST_NEIGHBOR case.
+type resizeCase struct {
+	name        string
+	bilinear    bool
+	align, half bool
+	in, size    []int
+}
+
+// op returns the case's op code and options.
+func (r resizeCase) op() (graph.OpCode, any) {
+	if r.bilinear {
+		return graph.OpResizeBilinear, graph.ResizeBilinearOptions{AlignCorners: r.align, HalfPixelCenters: r.half}
+	}
+	return graph.OpResizeNearestNeighbor, graph.ResizeNearestNeighborOptions{AlignCorners: r.align, HalfPixelCenters: r.half}
 }

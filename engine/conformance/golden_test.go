@@ -16,10 +16,15 @@ var update = flag.Bool("update", false, "rewrite the goldens from the oracle")
 // TestGoldens runs every case in the real TFLite runtime (LiteRT.js, one
 // thread) and checks that the committed goldens are what it computes, bit
 // for bit; with -update it rewrites them.
-func TestGoldens(t *testing.T) {
+func TestGoldens(t *testing.T) { checkGoldens(t, Cases()) }
+
+// TestGoldensInt8 is TestGoldens for the int8 cases (run it alone with
+// -update to rewrite only their goldens).
+func TestGoldensInt8(t *testing.T) { checkGoldens(t, Int8Cases()) }
+
+func checkGoldens(t *testing.T, cases []Case) {
 	oracle.Require(t)
 	dir := t.TempDir()
-	cases := Cases()
 	var jobs []oracle.Job
 	for _, c := range cases {
 		m, err := c.Model()
