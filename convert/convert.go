@@ -151,6 +151,10 @@ type Options struct {
 	// full-integer int8; Convert calls it once, after expanding float16
 	// weights. Full integer without it is an ErrUsage error.
 	Calibrate func(m *graph.Model) (map[int]ActivationRange, error)
+	// LayerData, when set, opens the calibration data again for the
+	// per-layer report of a full-integer conversion (Int8Report.Layers);
+	// nil skips the report.
+	LayerData func(m *graph.Model) (CalibSource, error)
 	// MinElements, IO and IntegerOnly are the int8 options (see
 	// Int8Options); integer-only targets imply IntegerOnly and, when IO is
 	// unset, INT8 I/O.

@@ -56,6 +56,9 @@ type Int8Tensor struct {
 	// name.
 	Tensor int    `json:"tensor"`
 	Name   string `json:"name"`
+	// Source is, for an activation, the index of the float tensor it
+	// stands for (the same in the float model), else -1.
+	Source int `json:"source"`
 	// Role is "weight", "bias", "constant", "activation", "input" or
 	// "output".
 	Role string `json:"role"`
@@ -322,6 +325,9 @@ type LayerError struct {
 	// Tensor and Name identify the float tensor; Op is its producer.
 	Tensor int    `json:"tensor"`
 	Name   string `json:"name"`
+	// Source is, for an activation, the index of the float tensor it
+	// stands for (the same in the float model), else -1.
+	Source int    `json:"source"`
 	Op     string `json:"op"`
 	// Scale and ZeroPoint are its int8 parameters; Min and Max its
 	// calibrated range.

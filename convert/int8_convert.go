@@ -6,6 +6,7 @@ import (
 
 	"github.com/fp16tool/fp16tool/fp16"
 	"github.com/fp16tool/fp16tool/graph"
+	"github.com/fp16tool/fp16tool/tflite"
 )
 
 // IOType is the type of a full-integer model's inputs and outputs
@@ -112,8 +113,17 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 		if cerr != nil {
 			return cerr
 		}
+		var float []byte
+		if opt.LayerData != nil {
+			if float, err = tflite.Save(m); err != nil {
+				return err
+			}
+		}
 		res, err = FullInteger(m, ranges, iopt)
 		rep.IO = iopt.IO.String()
+		if err == nil && opt.LayerData != nil {
+			rep.Layers, err = layerReport(float, m, res, opt.LayerData)
+		}
 	}
 	if err != nil {
 		return err
@@ -137,4 +147,19 @@ func Ranges(rs map[int]TensorRange) map[int]ActivationRange {
 		out[i] = ActivationRange{Min: r.Min, Max: r.Max}
 	}
 	return out
+}
+
+// layerReport runs LayerErrors of the int8 model q against the float model
+// saved as float, on the data open gives.
+func layerReport(float []byte, q *graph.Model, res *Int8Result, open func(*graph.Model) (CalibSource, error)) ([]LayerError, error) {
+	f, err := tflite.Load("float model", float)
+	if err != nil {
+		return nil, err
+	}
+	src, err := open(f)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	return LayerErrors(f, q, res, src, 0)
 }

@@ -64,7 +64,7 @@ func DynamicRange(m *graph.Model, opt Int8Options) (*Int8Result, error) {
 			continue
 		}
 		t := sg.Tensors[w.Index]
-		entry := Int8Tensor{Tensor: w.Index, Name: t.Name, Role: "weight", Ops: op.Name(), Shape: t.Shape, Type: "FLOAT32", Axis: -1}
+		entry := Int8Tensor{Tensor: w.Index, Name: t.Name, Source: -1, Role: "weight", Ops: op.Name(), Shape: t.Shape, Type: "FLOAT32", Axis: -1}
 		entry.Min, entry.Max = minMax(w.Dense)
 		keep := ""
 		switch {

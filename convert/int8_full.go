@@ -189,7 +189,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 			storeInt8Weight(sg, w, q8, quant)
 			wScales = scales
 			lo, hi := minMax(w.Dense)
-			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: w.Index, Name: t.Name, Role: "weight", Ops: op.Name(), Shape: t.Shape,
+			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: w.Index, Name: t.Name, Source: -1, Role: "weight", Ops: op.Name(), Shape: t.Shape,
 				Type: "INT8", Scale: scales, ZeroPoint: quant.ZeroPoint, Axis: info.WeightAxis, Min: lo, Max: hi})
 		}
 		if info.Quant.BiasInt32 && info.Bias >= 0 && info.Bias < len(op.Inputs) && op.Inputs[info.Bias] >= 0 && wScales != nil {
@@ -214,7 +214,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 			b.Data, b.Type = int32Bytes(q32), graph.Int32
 			b.Quant = &graph.Quantization{Scale: scales, ZeroPoint: make([]int64, len(scales))}
 			lo, hi := minMax(vals)
-			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: bi, Name: b.Name, Role: "bias", Ops: op.Name(), Shape: b.Shape,
+			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: bi, Name: b.Name, Source: -1, Role: "bias", Ops: op.Name(), Shape: b.Shape,
 				Type: "INT32", Scale: scales, ZeroPoint: b.Quant.ZeroPoint, Axis: 0, Min: lo, Max: hi})
 		}
 		var outQ *graph.Quantization
@@ -247,7 +247,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 			}
 			c.Data, c.Type, c.Quant = int8Bytes(qs), graph.Int8, q
 			lo, hi := minMax(vals)
-			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: ci, Name: c.Name, Role: "constant", Ops: op.Name(), Shape: c.Shape,
+			r.Tensors = append(r.Tensors, Int8Tensor{Tensor: ci, Name: c.Name, Source: -1, Role: "constant", Ops: op.Name(), Shape: c.Shape,
 				Type: "INT8", Scale: q.Scale, ZeroPoint: q.ZeroPoint, Axis: -1, Min: lo, Max: hi})
 		}
 	}
@@ -430,7 +430,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 		case isOut[ti]:
 			role = "output"
 		}
-		e := Int8Tensor{Tensor: ver[graph.Int8], Name: sg.Tensors[ver[graph.Int8]].Name, Role: role, Shape: t.Shape, Type: "INT8",
+		e := Int8Tensor{Tensor: ver[graph.Int8], Name: sg.Tensors[ver[graph.Int8]].Name, Source: ti, Role: role, Shape: t.Shape, Type: "INT8",
 			Scale: q.Scale, ZeroPoint: q.ZeroPoint, Axis: -1}
 		if p >= 0 {
 			e.Ops = sg.Ops[p].Name()

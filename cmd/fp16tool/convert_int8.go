@@ -86,6 +86,13 @@ func (q *int8Flags) apply(cmd *cobra.Command, model string, opt *convert.Options
 		}
 		return convert.Ranges(rs), nil
 	}
+	opt.LayerData = func(m *graph.Model) (convert.CalibSource, error) {
+		ins, err := convert.ModelInputs(m)
+		if err != nil {
+			return nil, err
+		}
+		return convert.OpenCalib(q.calib, ins, data)
+	}
 	return nil
 }
 
