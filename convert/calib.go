@@ -123,16 +123,9 @@ func OpenCalib(path string, inputs []engine.TensorInfo, opt CalibDataOptions) (C
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("%w: the model has no inputs", ErrCalib)
 	}
-	if opt.Std == 0 && opt.Mean == 0 {
-		opt.Mean, opt.Std = 127.5, 127.5
-	}
-	switch strings.ToLower(opt.Channels) {
-	case "", "rgb":
-		opt.Channels = "rgb"
-	case "bgr":
-		opt.Channels = "bgr"
-	default:
-		return nil, fmt.Errorf("%w: channel order %q: want rgb or bgr", ErrUsage, opt.Channels)
+	opt, err := opt.normalized()
+	if err != nil {
+		return nil, err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -212,6 +205,48 @@ func OpenCalib(path string, inputs []engine.TensorInfo, opt CalibDataOptions) (C
 		}
 	}
 	return &fileSource{inputs: inputs, files: files, opt: opt}, nil
+}
+
+// OpenCalibFiles is OpenCalib for an explicit list of sample files
+// (.npy files of one sample each, or photos) for a model with one input,
+// in the order given: for example half of a folder of photos, keeping
+// the other half for evaluation.
+func OpenCalibFiles(paths []string, inputs []engine.TensorInfo, opt CalibDataOptions) (CalibSource, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("%w: a list of files feeds a model with one input; this model has %d (%s)", ErrCalib, len(inputs), inputList(inputs))
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: no calibration files (for input %s)", ErrCalib, describe(inputs[0]))
+	}
+	opt, err := opt.normalized()
+	if err != nil {
+		return nil, err
+	}
+	files := make([][]string, len(paths))
+	for i, p := range paths {
+		if !isNpy(p) && !isImage(p) {
+			return nil, fmt.Errorf("%w: %s: want a .npy file or a photo (.png, .jpg)", ErrCalib, p)
+		}
+		files[i] = []string{p}
+	}
+	return &fileSource{inputs: inputs, files: files, opt: opt}, nil
+}
+
+// normalized returns o with its defaults filled in, or an error for an
+// unknown channel order.
+func (o CalibDataOptions) normalized() (CalibDataOptions, error) {
+	if o.Std == 0 && o.Mean == 0 {
+		o.Mean, o.Std = 127.5, 127.5
+	}
+	switch strings.ToLower(o.Channels) {
+	case "", "rgb":
+		o.Channels = "rgb"
+	case "bgr":
+		o.Channels = "bgr"
+	default:
+		return o, fmt.Errorf("%w: channel order %q: want rgb or bgr", ErrUsage, o.Channels)
+	}
+	return o, nil
 }
 
 // listSamples returns the sorted .npy and photo file names of dir (not

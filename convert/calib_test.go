@@ -322,6 +322,20 @@ func TestCalibSources(t *testing.T) {
 	if r, b := first[0], first[1]; len(r) != 6*8*3 || r[1] != 100.0/255 || r[0] != b[2] || r[2] != b[0] || r[1] != b[1] || r[0] >= r[2] {
 		t.Errorf("rgb %v bgr %v", first[0][:3], first[1][:3])
 	}
+	// An explicit list keeps its order; other files are refused.
+	src, err = OpenCalibFiles([]string{filepath.Join(one, "b.npy"), filepath.Join(one, "a.npy")}, in, CalibDataOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = drain(t, src); err != nil || len(got) != 2 || !strings.HasSuffix(got[0].Name, "b.npy") {
+		t.Errorf("list: %v", err)
+	}
+	if _, err := OpenCalibFiles([]string{filepath.Join(one, "notes.txt")}, in, CalibDataOptions{}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("list with a text file: %v", err)
+	}
+	if _, err := OpenCalibFiles(nil, in, CalibDataOptions{}); err == nil {
+		t.Error("empty list accepted")
+	}
 	// A single photo with the default normalization gives [-1, 1] values.
 	src, err = OpenCalib(filepath.Join(ph, "p.png"), []engine.TensorInfo{{Name: "image", Type: graph.Float32, Shape: []int{1, 12, 16, 3}}}, CalibDataOptions{})
 	if err != nil {
