@@ -42,6 +42,7 @@ func BenchmarkFixtures(b *testing.B) {
 }
 
 func benchProgram(b *testing.B, be engine.Backend, path string, opt engine.Options) {
+	b.ReportAllocs()
 	m, err := tflite.LoadFile(path)
 	if err != nil {
 		b.Fatal(err)
