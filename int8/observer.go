@@ -340,11 +340,18 @@ func (o *Observer) entropy() float64 {
 	// and Σ p log p is a prefix sum but for bin i-1.
 	suffix := make([]float64, EntropyBins+1)
 	plogp := make([]float64, EntropyBins+1) // Σ_{k<i} b log b
+	prefix := make([]float64, EntropyBins+1)
+	prefixNZ := make([]int, EntropyBins+1) // nonzero bins below k
 	for k := EntropyBins - 1; k >= 0; k-- {
 		suffix[k] = suffix[k+1] + bins[k]
 	}
 	for k, b := range bins {
 		plogp[k+1] = plogp[k] + xlogx(b)
+		prefix[k+1] = prefix[k] + b
+		prefixNZ[k+1] = prefixNZ[k]
+		if b != 0 {
+			prefixNZ[k+1]++
+		}
 	}
 	total := suffix[0]
 	best, bestI := math.Inf(1), EntropyBins
@@ -352,16 +359,16 @@ func (o *Observer) entropy() float64 {
 	var levelNZ [EntropyLevels]int
 	for i := EntropyLevels; i <= EntropyBins; i++ {
 		outliers := suffix[i]
-		levelSum, levelNZ = [EntropyLevels]float64{}, [EntropyLevels]int{}
-		nonzero := 0
-		for k := 0; k < i; k++ {
-			if bins[k] != 0 {
-				l := k * EntropyLevels / i
-				levelSum[l] += bins[k]
-				levelNZ[l]++
-				nonzero++
-			}
+		// Level l holds the bins k with k×EntropyLevels/i = l: k from
+		// ceil(l×i/EntropyLevels) to ceil((l+1)×i/EntropyLevels).
+		start := 0
+		for l := range levelSum {
+			end := ((l+1)*i + EntropyLevels - 1) / EntropyLevels
+			levelSum[l] = prefix[end] - prefix[start]
+			levelNZ[l] = prefixNZ[end] - prefixNZ[start]
+			start = end
 		}
+		nonzero := prefixNZ[i]
 		// P sums to total, Q to total - outliers. Only bin i-1 can have
 		// P > 0 and Q = 0: then Q is smoothed.
 		qTotal := total - outliers
