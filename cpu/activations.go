@@ -59,10 +59,13 @@ func prepareUnary(kind unaryOp) prepareFunc {
 			}
 			alpha = o.Alpha
 		}
-		return func() error {
-			unary(kind, alpha, in.f32(), out.f32())
-			return nil
-		}, nil
+		cost := 1
+		if kind == unLogistic || kind == unTanh {
+			cost = 16
+		}
+		return x.c.pool.elementwise(out.n, cost, func(i, j int) {
+			unary(kind, alpha, in.f32()[i:j], out.f32()[i:j])
+		}), nil
 	}
 }
 

@@ -72,10 +72,9 @@ func prepareBinary(kind binOp) prepareFunc {
 		clampIt := act != graph.ActNone
 		if sameShape(a.shape, b.shape) {
 			if !x.c.opt.Reference {
-				return func() error {
-					binClamp(kind, out.f32(), a.f32(), b.f32(), lo, hi)
-					return nil
-				}, nil
+				return x.c.pool.elementwise(out.n, 1, func(i, j int) {
+					binClamp(kind, out.f32()[i:j], a.f32()[i:j], b.f32()[i:j], lo, hi)
+				}), nil
 			}
 			return func() error {
 				o := out.f32()
