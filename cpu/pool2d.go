@@ -18,26 +18,12 @@ func preparePool(isMax bool) prepareFunc {
 		if err := x.arity(1, 1, 1); err != nil {
 			return nil, err
 		}
-		o, err := opts[graph.Pool2DOptions](x)
-		if err != nil {
-			return nil, err
-		}
 		in, out := x.in[0], x.out[0]
 		if err := x.wantType(graph.Float32, in, out); err != nil {
 			return nil, err
 		}
-		if len(in.shape) != 4 {
-			return nil, x.errorf("input %v must have rank 4", in)
-		}
-		g := convGeom{batch: in.shape[0], inH: in.shape[1], inW: in.shape[2], inC: in.shape[3],
-			kH: int(o.FilterH), kW: int(o.FilterW), strideH: int(o.StrideH), strideW: int(o.StrideW), dilH: 1, dilW: 1}
-		if g.kH <= 0 || g.kW <= 0 || g.strideH <= 0 || g.strideW <= 0 {
-			return nil, x.errorf("filter %dx%d and strides %dx%d must be positive", g.kH, g.kW, g.strideH, g.strideW)
-		}
-		g.outC = g.inC
-		g.outH, g.padH = window(o.Padding, g.inH, g.kH, g.strideH, 1)
-		g.outW, g.padW = window(o.Padding, g.inW, g.kW, g.strideW, 1)
-		if err := x.checkShape(out, []int{g.batch, g.outH, g.outW, g.outC}); err != nil {
+		g, o, err := poolSetup(x)
+		if err != nil {
 			return nil, err
 		}
 		if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
@@ -45,11 +31,11 @@ func preparePool(isMax bool) prepareFunc {
 		}
 		if x.c.opt.Reference {
 			return func() error {
-				poolRef(&g, isMax, in.f32(), out.f32())
+				poolRef(g, isMax, in.f32(), out.f32())
 				return nil
 			}, nil
 		}
-		work := func(lo, hi int) { poolRows(&g, isMax, in.f32(), out.f32(), lo, hi) }
+		work := func(lo, hi int) { poolRows(g, isMax, in.f32(), out.f32(), lo, hi) }
 		rows := g.batch * g.outH
 		pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 		return func() error {
@@ -57,6 +43,34 @@ func preparePool(isMax bool) prepareFunc {
 			return nil
 		}, nil
 	}
+}
+
+// poolSetup checks a MAX_POOL_2D or AVERAGE_POOL_2D (input and output of
+// rank 4, input x.in[0]) and returns its geometry and options.
+func poolSetup(x *opCtx) (*convGeom, graph.Pool2DOptions, error) {
+	if err := x.arity(1, 1, 1); err != nil {
+		return nil, graph.Pool2DOptions{}, err
+	}
+	o, err := opts[graph.Pool2DOptions](x)
+	if err != nil {
+		return nil, o, err
+	}
+	in, out := x.in[0], x.out[0]
+	if len(in.shape) != 4 {
+		return nil, o, x.errorf("input %v must have rank 4", in)
+	}
+	g := &convGeom{batch: in.shape[0], inH: in.shape[1], inW: in.shape[2], inC: in.shape[3],
+		kH: int(o.FilterH), kW: int(o.FilterW), strideH: int(o.StrideH), strideW: int(o.StrideW), dilH: 1, dilW: 1}
+	if g.kH <= 0 || g.kW <= 0 || g.strideH <= 0 || g.strideW <= 0 {
+		return nil, o, x.errorf("filter %dx%d and strides %dx%d must be positive", g.kH, g.kW, g.strideH, g.strideW)
+	}
+	g.outC = g.inC
+	g.outH, g.padH = window(o.Padding, g.inH, g.kH, g.strideH, 1)
+	g.outW, g.padW = window(o.Padding, g.inW, g.kW, g.strideW, 1)
+	if err := x.checkShape(out, []int{g.batch, g.outH, g.outW, g.outC}); err != nil {
+		return nil, o, err
+	}
+	return g, o, nil
 }
 
 // poolRef is the reference max or average pool.

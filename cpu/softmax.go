@@ -10,27 +10,12 @@ func init() { builtins[graph.OpSoftmax] = prepareSoftmax }
 
 // SOFTMAX over the last dimension: exp((x-max)*beta) / sum.
 func prepareSoftmax(x *opCtx) (kernel, error) {
-	if err := x.arity(1, 1, 1); err != nil {
+	if err := x.wantType(graph.Float32, x.in[0], x.out[0]); err != nil {
 		return nil, err
 	}
-	o, err := opts[graph.SoftmaxOptions](x)
+	in, out, depth, beta, err := softmaxSetup(x)
 	if err != nil {
 		return nil, err
-	}
-	in, out := x.in[0], x.out[0]
-	if err := x.wantType(graph.Float32, in, out); err != nil {
-		return nil, err
-	}
-	if err := x.checkShape(out, in.shape); err != nil {
-		return nil, err
-	}
-	if len(in.shape) == 0 {
-		return nil, x.errorf("input %v must have rank 1 or more", in)
-	}
-	depth := in.shape[len(in.shape)-1]
-	beta := float64(o.Beta)
-	if x.op.Options == nil {
-		beta = 1
 	}
 	return func() error {
 		iv, ov := in.f32(), out.f32()
@@ -52,4 +37,28 @@ func prepareSoftmax(x *opCtx) (kernel, error) {
 		}
 		return nil
 	}, nil
+}
+
+// softmaxSetup checks a SOFTMAX (any element type) and returns its input,
+// output, the length of the last dimension and beta (1 without options).
+func softmaxSetup(x *opCtx) (in, out *tensor, depth int, beta float64, err error) {
+	if err := x.arity(1, 1, 1); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	o, err := opts[graph.SoftmaxOptions](x)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	in, out = x.in[0], x.out[0]
+	if err := x.checkShape(out, in.shape); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	if len(in.shape) == 0 {
+		return nil, nil, 0, 0, x.errorf("input %v must have rank 1 or more", in)
+	}
+	beta = float64(o.Beta)
+	if x.op.Options == nil {
+		beta = 1
+	}
+	return in, out, in.shape[len(in.shape)-1], beta, nil
 }

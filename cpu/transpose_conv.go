@@ -16,14 +16,11 @@ func init() {
 // input [N,H,W,I], optional bias [O]. The padding is the one a CONV_2D
 // from the output's size back to the input's would use.
 func prepareTransposeConv(x *opCtx) (kernel, error) {
-	if err := x.arity(3, 4, 1); err != nil {
-		return nil, err
-	}
-	o, err := opts[graph.TransposeConvOptions](x)
+	g, o, err := transposeConvSetup(x)
 	if err != nil {
 		return nil, err
 	}
-	shapeT, w, in, out := x.in[0], x.in[1], x.in[2], x.out[0]
+	w, in, out := x.in[1], x.in[2], x.out[0]
 	var bias *tensor
 	if len(x.in) > 3 {
 		bias = x.in[3]
@@ -31,25 +28,43 @@ func prepareTransposeConv(x *opCtx) (kernel, error) {
 	if err := x.wantType(graph.Float32, w, in, bias, out); err != nil {
 		return nil, err
 	}
-	if shapeT.konst {
-		s, err := shapeT.ints()
-		if err != nil {
-			return nil, x.errorf("output shape: %v", err)
-		}
-		if !sameShape(s, out.shape) {
-			return nil, x.errorf("output shape input %v differs from output %v", s, out)
-		}
-	}
-	g, err := transposeGeom(x, in, w, bias, out, int(o.StrideH), int(o.StrideW))
-	if err != nil {
-		return nil, err
-	}
-	_, g.padH = window(o.Padding, g.outH, g.kH, g.strideH, 1)
-	_, g.padW = window(o.Padding, g.outW, g.kW, g.strideW, 1)
 	if g.lo, g.hi, err = actRange(x, o.Activation); err != nil {
 		return nil, err
 	}
 	return x.c.transposeConvKernel(g, in, w, bias, out), nil
+}
+
+// transposeConvSetup checks a TRANSPOSE_CONV's shapes (any element types)
+// and returns its geometry with TFLite's padding, and its options.
+func transposeConvSetup(x *opCtx) (*convGeom, graph.TransposeConvOptions, error) {
+	if err := x.arity(3, 4, 1); err != nil {
+		return nil, graph.TransposeConvOptions{}, err
+	}
+	o, err := opts[graph.TransposeConvOptions](x)
+	if err != nil {
+		return nil, o, err
+	}
+	shapeT, w, in, out := x.in[0], x.in[1], x.in[2], x.out[0]
+	var bias *tensor
+	if len(x.in) > 3 {
+		bias = x.in[3]
+	}
+	if shapeT.konst {
+		s, err := shapeT.ints()
+		if err != nil {
+			return nil, o, x.errorf("output shape: %v", err)
+		}
+		if !sameShape(s, out.shape) {
+			return nil, o, x.errorf("output shape input %v differs from output %v", s, out)
+		}
+	}
+	g, err := transposeGeom(x, in, w, bias, out, int(o.StrideH), int(o.StrideW))
+	if err != nil {
+		return nil, o, err
+	}
+	_, g.padH = window(o.Padding, g.outH, g.kH, g.strideH, 1)
+	_, g.padW = window(o.Padding, g.outW, g.kW, g.strideW, 1)
+	return g, o, nil
 }
 
 // transposeGeom checks the shapes common to both transposed convolutions.

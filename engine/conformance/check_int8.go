@@ -38,10 +38,10 @@ const (
 
 // CheckInt8 compiles and runs every int8 case on backend b, compares each
 // output with its golden in quantization steps, fails a case with fewer
-// than minEqual of its elements equal (MinEqual is the int8 criterion) or
-// one more than MaxSteps apart, and returns the comparisons. Missing
-// goldens fail under CI=true and skip the case otherwise.
-func CheckInt8(t *testing.T, b engine.Backend, opt engine.Options, minEqual float64) []Int8Result {
+// than minEqual of its elements equal or one more than maxSteps apart (the
+// int8 criterion is MinEqual and MaxSteps), and returns the comparisons.
+// Missing goldens fail under CI=true and skip the case otherwise.
+func CheckInt8(t *testing.T, b engine.Backend, opt engine.Options, minEqual float64, maxSteps int) []Int8Result {
 	var all []Int8Result
 	for _, c := range Int8Cases() {
 		t.Run(c.Name, func(t *testing.T) {
@@ -55,8 +55,8 @@ func CheckInt8(t *testing.T, b engine.Backend, opt engine.Options, minEqual floa
 			}
 			for _, r := range res {
 				frac := float64(r.Equal) / float64(max(r.Elements, 1))
-				if frac < minEqual || r.MaxStep > MaxSteps {
-					t.Errorf("output %d: %d of %d elements equal (%.4f), max %d steps; want >= %.3f and <= %d", r.Output, r.Equal, r.Elements, frac, r.MaxStep, minEqual, MaxSteps)
+				if frac < minEqual || r.MaxStep > maxSteps {
+					t.Errorf("output %d: %d of %d elements equal (%.4f), max %d steps; want >= %.3f and <= %d", r.Output, r.Equal, r.Elements, frac, r.MaxStep, minEqual, maxSteps)
 				}
 			}
 			all = append(all, res...)

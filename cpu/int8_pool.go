@@ -1,0 +1,99 @@
+package cpu
+
+import (
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+func init() {
+	qbuiltins[graph.OpMaxPool2D] = prepareQPool(true)
+	qbuiltins[graph.OpAveragePool2D] = prepareQPool(false)
+}
+
+// prepareQPool prepares an INT8 MAX_POOL_2D (the largest raw value) or
+// AVERAGE_POOL_2D (TFLite's integer average: the sum of the window's
+// values inside the input divided by their count, rounded half away from
+// zero), clamped to the quantized fused activation. Input and output must
+// have equal parameters, as TFLite requires.
+func prepareQPool(isMax bool) prepareFunc {
+	return func(x *opCtx) (kernel, error) {
+		g, o, err := poolSetup(x)
+		if err != nil {
+			return nil, err
+		}
+		in, out := x.in[0], x.out[0]
+		if in.dtype != graph.Int8 || out.dtype != graph.Int8 {
+			return nil, x.errorf("input %v and output %v must be INT8", in, out)
+		}
+		pin, err := x.quantTensor(in)
+		if err != nil {
+			return nil, err
+		}
+		pout, err := x.quantTensor(out)
+		if err != nil {
+			return nil, err
+		}
+		if pin.Scale != pout.Scale || pin.ZeroPoint != pout.ZeroPoint {
+			return nil, x.errorf("input %v (scale %g, zero point %d) and output %v (scale %g, zero point %d) must have equal parameters", in, pin.Scale, pin.ZeroPoint, out, pout.Scale, pout.ZeroPoint)
+		}
+		lo, hi, err := actRangeQ(x, o.Activation, out, pout)
+		if err != nil {
+			return nil, err
+		}
+		work := func(r0, r1 int) { qpoolRows(g, isMax, elems[int8](in), elems[int8](out), lo, hi, r0, r1) }
+		rows := g.batch * g.outH
+		if x.c.opt.Reference {
+			return func() error {
+				work(0, rows)
+				return nil
+			}, nil
+		}
+		pl := x.c.pool
+		return func() error {
+			pl.run(rows, grainFor(g.outW*g.outC*g.kH*g.kW), work)
+			return nil
+		}, nil
+	}
+}
+
+// qpoolRows pools output rows [r0, r1) of batch*outH.
+func qpoolRows(g *convGeom, isMax bool, in, out []int8, lo, hi int32, r0, r1 int) {
+	for row := r0; row < r1; row++ {
+		n, oy := row/g.outH, row%g.outH
+		iy0 := oy*g.strideH - g.padH
+		ky0, ky1 := max(0, -iy0), min(g.kH, g.inH-iy0)
+		for ox := 0; ox < g.outW; ox++ {
+			ix0 := ox*g.strideW - g.padW
+			kx0, kx1 := max(0, -ix0), min(g.kW, g.inW-ix0)
+			ob := ((n*g.outH+oy)*g.outW + ox) * g.outC
+			count := int32((ky1 - ky0) * (kx1 - kx0))
+			for c := 0; c < g.inC; c++ {
+				acc := int32(0)
+				if isMax {
+					acc = -128
+				}
+				for ky := ky0; ky < ky1; ky++ {
+					base := ((n*g.inH+iy0+ky)*g.inW+ix0)*g.inC + c
+					for kx := kx0; kx < kx1; kx++ {
+						v := int32(in[base+kx*g.inC])
+						if isMax {
+							acc = max(acc, v)
+						} else {
+							acc += v
+						}
+					}
+				}
+				if !isMax {
+					switch {
+					case count == 0:
+						acc = 0
+					case acc > 0:
+						acc = (acc + count/2) / count
+					default:
+						acc = (acc - count/2) / count
+					}
+				}
+				out[ob+c] = int8(min(max(acc, lo), hi))
+			}
+		}
+	}
+}

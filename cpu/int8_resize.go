@@ -1,0 +1,143 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+func init() { qbuiltins[graph.OpResizeBilinear] = keepParams(prepareQResizeBilinear, 0) }
+
+// RESIZE_BILINEAR of INT8. With Options.Reference as TFLite's
+// ResizeBilinearInteger: source coordinates in 10-bit fixed point, the
+// four weighted neighbours summed in 20-bit fixed point and rounded half
+// away from zero. Otherwise as XNNPACK's s8 ibilinear (what TFLite's
+// XNNPACK delegate runs): float32 source coordinates, 11-bit weights,
+// interpolated horizontally then vertically, rounded half up. The two
+// differ by one or two steps on a fifth of the elements. Input and output
+// have equal parameters (checked by keepParams).
+func prepareQResizeBilinear(x *opCtx) (kernel, error) {
+	r, err := resizeSetup(x, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.in.dtype != graph.Int8 {
+		return nil, x.errorf("input %v must be INT8", r.in)
+	}
+	n, ih, iw, c := r.n, r.ih, r.iw, r.c
+	in, out := r.in, r.out
+	if !x.c.opt.Reference {
+		ys := bilinearAxis11(r.oh, r.ih, r.align, r.half)
+		xs := bilinearAxis11(r.ow, r.iw, r.align, r.half)
+		return func() error {
+			iv, ov := elems[int8](in), elems[int8](out)
+			o := 0
+			for b := 0; b < n; b++ {
+				for _, y := range ys {
+					for _, xx := range xs {
+						t0 := ((b*ih+y.lo)*iw + xx.lo) * c
+						t1 := ((b*ih+y.lo)*iw + xx.hi) * c
+						b0 := ((b*ih+y.hi)*iw + xx.lo) * c
+						b1 := ((b*ih+y.hi)*iw + xx.hi) * c
+						for k := 0; k < c; k++ {
+							tl, tr := int32(iv[t0+k]), int32(iv[t1+k])
+							bl, br := int32(iv[b0+k]), int32(iv[b1+k])
+							top := tl<<11 + (tr-tl)*xx.frac
+							bot := bl<<11 + (br-bl)*xx.frac
+							acc := top<<11 + (bot-top)*y.frac
+							ov[o+k] = int8((acc + 1<<21) >> 22)
+						}
+						o += c
+					}
+				}
+			}
+			return nil
+		}, nil
+	}
+	ys := bilinearAxis10(r.oh, r.ih, r.align, r.half)
+	xs := bilinearAxis10(r.ow, r.iw, r.align, r.half)
+	return func() error {
+		iv, ov := elems[int8](in), elems[int8](out)
+		o := 0
+		for b := 0; b < n; b++ {
+			for _, y := range ys {
+				for _, xx := range xs {
+					p00 := ((b*ih+y.lo)*iw + xx.lo) * c
+					p10 := ((b*ih+y.hi)*iw + xx.lo) * c
+					p01 := ((b*ih+y.lo)*iw + xx.hi) * c
+					p11 := ((b*ih+y.hi)*iw + xx.hi) * c
+					w00 := int64(1024-y.frac) * int64(1024-xx.frac)
+					w10 := int64(y.frac) * int64(1024-xx.frac)
+					w01 := int64(1024-y.frac) * int64(xx.frac)
+					w11 := int64(y.frac) * int64(xx.frac)
+					for k := 0; k < c; k++ {
+						v := int64(iv[p00+k])*w00 + int64(iv[p10+k])*w10 + int64(iv[p01+k])*w01 + int64(iv[p11+k])*w11
+						if v > 0 {
+							v += 1 << 19
+						} else {
+							v -= 1 << 19
+						}
+						ov[o+k] = int8(v / (1 << 20))
+					}
+					o += c
+				}
+			}
+		}
+		return nil
+	}, nil
+}
+
+// lerp10 is one output coordinate of an integer bilinear resize: the two
+// source indices and the weight of the upper one in 1/1024 (it may lie
+// outside [0, 1024] at the borders with half-pixel centers, as in TFLite),
+// or in 1/2048 for bilinearAxis11.
+type lerp10 struct {
+	lo, hi int
+	frac   int32
+}
+
+// bilinearAxis10 is TFLite's ComputeInterpolationValuesInteger for every
+// output coordinate along one axis, with its 10-bit scale.
+func bilinearAxis10(out, in int, align, half bool) []lerp10 {
+	scale := int32(((1<<10)*in + out/2) / out)
+	if align && out > 1 {
+		scale = int32(((1<<10)*(in-1) + (out-1)/2) / (out - 1))
+	}
+	r := make([]lerp10, out)
+	for i := range r {
+		v := int32(i) * scale
+		if half {
+			v += scale/2 - (1 << 9)
+		}
+		lo := max(v/(1<<10), 0)
+		hi := min((v+(1<<10)-1)/(1<<10), int32(in-1))
+		r[i] = lerp10{lo: int(lo), hi: int(hi), frac: v - (1<<10)*lo}
+	}
+	return r
+}
+
+// bilinearAxis11 is XNNPACK's ibilinear weight packing along one axis:
+// source coordinate in float32 ((i + 0.5) × scale - 0.5 clamped to the
+// input with half-pixel centers, i × scale otherwise, scale (in-1)/(out-1)
+// with align_corners), the upper neighbour's weight in 1/2048 rounded half
+// to even.
+func bilinearAxis11(out, in int, align, half bool) []lerp10 {
+	adj := 0
+	if align && out != 1 {
+		adj = 1
+	}
+	scale := float32(in-adj) / float32(out-adj)
+	r := make([]lerp10, out)
+	for i := range r {
+		var v float32
+		if half && !align {
+			v = min(max((float32(i)+0.5)*scale-0.5, 0), float32(in-1))
+		} else {
+			v = float32(i) * scale
+		}
+		lo := int(v)
+		hi := min(lo+1, in-1)
+		r[i] = lerp10{lo: lo, hi: hi, frac: int32(math.RoundToEven(float64((v - float32(lo)) * 2048)))}
+	}
+	return r
+}
