@@ -30,16 +30,46 @@ func i8TileVNNI(kg, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *in
 //go:noescape
 func i8TileAVX2(kpairs, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
 
-// i8RequantAVX2 writes out[i] = clamp(MultiplyByQuantizedMultiplier(acc[i]
-// + bias[i], mult[i], shift[i]) + zero, lo, hi) for i < n, n a multiple
+// i8RequantAVX2 writes out[p×outStride+i] =
+// clamp(MultiplyByQuantizedMultiplier(acc[p×accStride+i] + bias[i],
+// mult[i], shift[i]) + zero, lo, hi) for p < npix and i < n, n a multiple
 // of 8, with TFLite's reference rounding.
 //
 //go:noescape
-func i8RequantAVX2(n int, acc, bias, mult, shift *int32, out *int8, zero, lo, hi int32)
+func i8RequantAVX2(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
 
-// i8DWPixelAVX2 computes acc[8g+j] = Σ_t int16 x[off_t/2 + 8g+j] × w[t][8g+j]
-// for g < c8 over ntaps taps (byte offsets offs; w rows wstride bytes
-// apart).
+// i8RequantAVX512 is i8RequantAVX2 for n a multiple of 16 (AVX-512).
 //
 //go:noescape
-func i8DWPixelAVX2(c8, ntaps int, offs *int, x *int16, w *int32, wstride int, acc *int32)
+func i8RequantAVX512(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+
+// i8DWRowAVX512 computes, for npix pixels xstep bytes apart from x,
+// acc[p][16g+j] = Σ_t int8 x[p×xstep + off_t + 16g+j] × w[t][16g+j] for
+// g < c16 over ntaps taps (byte offsets offs; w rows wstride bytes apart).
+//
+//go:noescape
+func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
+
+// i8DWRowAVX2 is i8DWRowAVX512 on c8 groups of 8 channels (AVX2).
+//
+//go:noescape
+func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
+
+// i8DWQuads reports whether the depthwise kernel can use AVX-512 VNNI on
+// quads of taps (VPERMB builds them).
+var i8DWQuads = cpu.X86.HasAVX512VBMI
+
+// i8DWQuadRow builds one row of the depthwise quad buffer: for nx pixels
+// pstep bytes apart from src and each group of 16 channels, the 16 int8
+// values at src, src+dstep, src+2·dstep and src+3·dstep plus 128,
+// interleaved by channel into 64 bytes at dst (idx is VPERMB's index).
+//
+//go:noescape
+func i8DWQuadRow(nx, c16 int, src *int8, pstep, dstep int, dst *byte, idx *byte)
+
+// i8DWRowVNNI computes, for npix pixels xstep bytes apart from x in the
+// quad buffer, acc[p][16g+j] = Σ_t Σ_k quad x[p×xstep + off_t + 64g +
+// 4j+k] × w[t][16g+j][k] (uint8 × int8, VPDPBUSD) for g < c16.
+//
+//go:noescape
+func i8DWRowVNNI(npix, c16, ntaps int, offs *int, x *byte, xstep int, w *byte, wstride int, acc *int32)

@@ -126,26 +126,25 @@ avx2K:
 	VZEROUPPER
 	RET
 
-// func i8RequantAVX2(n int, acc, bias, mult, shift *int32, out *int8, zero, lo, hi int32)
+// func i8RequantAVX2(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
 //
 // Per lane: x = (acc + bias) << max(shift, 0); h = (x × mult + 2^30) >> 31
 // (gemmlowp's SaturatingRoundingDoublingHighMul, mult > 0); then the
 // rounding right shift by max(-shift, 0) (RoundingDivideByPOT): add 1 when
-// the remainder exceeds half the divisor (minus one for negative h).
-TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-60
-	MOVQ         n+0(FP), CX
-	MOVQ         acc+8(FP), R8
-	MOVQ         bias+16(FP), R9
-	MOVQ         mult+24(FP), R10
-	MOVQ         shift+32(FP), R11
-	MOVQ         out+40(FP), DI
-	MOVL         zero+48(FP), AX
+// the remainder exceeds half the divisor (minus one for negative h). For
+// npix pixels: acc and out advance by accStride and outStride elements,
+// the parameters restart.
+TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-84
+	MOVQ         acc+16(FP), R12
+	MOVQ         out+56(FP), R13
+	MOVQ         npix+0(FP), DX
+	MOVL         zero+72(FP), AX
 	MOVQ         AX, X13
 	VPBROADCASTD X13, Y13
-	MOVL         lo+52(FP), AX
+	MOVL         lo+76(FP), AX
 	MOVQ         AX, X14
 	VPBROADCASTD X14, Y14
-	MOVL         hi+56(FP), AX
+	MOVL         hi+80(FP), AX
 	MOVQ         AX, X15
 	VPBROADCASTD X15, Y15
 	VPXOR        Y12, Y12, Y12
@@ -154,6 +153,14 @@ TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-60
 	MOVQ         $0x40000000, AX
 	MOVQ         AX, X9
 	VPBROADCASTQ X9, Y9           // 2^30 in every qword
+
+rqPix:
+	MOVQ n+8(FP), CX
+	MOVQ R12, R8
+	MOVQ bias+32(FP), R9
+	MOVQ mult+40(FP), R10
+	MOVQ shift+48(FP), R11
+	MOVQ R13, DI
 
 rqLoop:
 	VMOVDQU  (R8), Y0
@@ -198,49 +205,279 @@ rqLoop:
 	ADDQ     $8, DI
 	SUBQ     $8, CX
 	JNZ      rqLoop
+	MOVQ     accStride+24(FP), AX
+	LEAQ     (R12)(AX*4), R12
+	ADDQ     outStride+64(FP), R13
+	DECQ     DX
+	JNZ      rqPix
 	VZEROUPPER
 	RET
 
-// func i8DWPixelAVX2(c8, ntaps int, offs *int, x *int16, w *int32, wstride int, acc *int32)
-TEXT ·i8DWPixelAVX2(SB), NOSPLIT, $0-56
-	MOVQ c8+0(FP), CX
-	MOVQ x+24(FP), SI
-	MOVQ w+32(FP), R10
-	MOVQ wstride+40(FP), R11
-	MOVQ acc+48(FP), DI
+// func i8RequantAVX512(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+//
+// i8RequantAVX2 on 16 lanes at a time (n a multiple of 16).
+TEXT ·i8RequantAVX512(SB), NOSPLIT, $0-84
+	MOVQ         acc+16(FP), R12
+	MOVQ         out+56(FP), R13
+	MOVQ         npix+0(FP), DX
+	MOVL         zero+72(FP), AX
+	VPBROADCASTD AX, Z13
+	MOVL         lo+76(FP), AX
+	VPBROADCASTD AX, Z14
+	MOVL         hi+80(FP), AX
+	VPBROADCASTD AX, Z15
+	VPXORD       Z12, Z12, Z12
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z10          // 1 in every lane
+	MOVQ         $0x40000000, AX
+	VPBROADCASTQ AX, Z9           // 2^30 in every qword
+	MOVL         $0xAAAA, AX
+	KMOVW        AX, K1           // odd lanes
 
-dwGroup:
+rq512Pix:
+	MOVQ n+8(FP), CX
+	MOVQ R12, R8
+	MOVQ bias+32(FP), R9
+	MOVQ mult+40(FP), R10
+	MOVQ shift+48(FP), R11
+	MOVQ R13, DI
+
+rq512Loop:
+	VMOVDQU32 (R8), Z0
+	VPADDD    (R9), Z0, Z0
+	VMOVDQU32 (R11), Z1
+	VPMAXSD   Z12, Z1, Z2         // left
+	VPSUBD    Z1, Z12, Z3
+	VPMAXSD   Z12, Z3, Z3         // right
+	VPSLLVD   Z2, Z0, Z0
+	VMOVDQU32 (R10), Z4
+	VPMULDQ   Z4, Z0, Z5          // even lanes, 64-bit
+	VPSRLQ    $32, Z0, Z6
+	VPSRLQ    $32, Z4, Z7
+	VPMULDQ   Z7, Z6, Z6          // odd lanes
+	VPADDQ    Z9, Z5, Z5
+	VPADDQ    Z9, Z6, Z6
+	VPSRLQ    $31, Z5, Z5         // even results in the low dwords
+	VPSLLQ    $1, Z6, Z6          // odd results in the high dwords
+	VPBLENDMD Z6, Z5, K1, Z5      // h
+	VPSLLVD   Z3, Z10, Z7
+	VPSUBD    Z10, Z7, Z7         // mask
+	VPANDD    Z7, Z5, Z8          // remainder
+	VPSRLD    $1, Z7, Z7          // threshold
+	VPSRAD    $31, Z5, Z6
+	VPSUBD    Z6, Z7, Z7          // +1 for negative h
+	VPCMPGTD  Z7, Z8, K2          // remainder > threshold
+	VPSRAVD   Z3, Z5, Z5
+	VPADDD    Z10, Z5, K2, Z5
+	VPADDD    Z13, Z5, Z5
+	VPMAXSD   Z14, Z5, Z5
+	VPMINSD   Z15, Z5, Z5
+	VPMOVDB   Z5, (DI)
+	ADDQ      $64, R8
+	ADDQ      $64, R9
+	ADDQ      $64, R10
+	ADDQ      $64, R11
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JNZ       rq512Loop
+	MOVQ      accStride+24(FP), AX
+	LEAQ      (R12)(AX*4), R12
+	ADDQ      outStride+64(FP), R13
+	DECQ      DX
+	JNZ       rq512Pix
+	VZEROUPPER
+	RET
+
+// func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
+TEXT ·i8DWRowAVX512(SB), NOSPLIT, $0-72
+	MOVQ npix+0(FP), R13
+	MOVQ x+32(FP), R12
+	MOVQ acc+64(FP), DI
+
+dw512Pix:
+	MOVQ c16+8(FP), CX
+	MOVQ R12, SI
+	MOVQ w+48(FP), R10
+
+dw512Group:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z2, Z2, Z2
+	MOVQ   offs+24(FP), BX
+	MOVQ   ntaps+16(FP), DX
+	MOVQ   R10, R9
+	MOVQ   wstride+56(FP), R11
+
+dw512Tap:
+	MOVQ      (BX), AX
+	VPMOVSXBD (SI)(AX*1), Z1
+	VPMULLD   (R9), Z1, Z1
+	VPADDD    Z1, Z0, Z0
+	ADDQ      $8, BX
+	ADDQ      R11, R9
+	DECQ      DX
+	JZ        dw512Done
+	MOVQ      (BX), AX
+	VPMOVSXBD (SI)(AX*1), Z3
+	VPMULLD   (R9), Z3, Z3
+	VPADDD    Z3, Z2, Z2
+	ADDQ      $8, BX
+	ADDQ      R11, R9
+	DECQ      DX
+	JNZ       dw512Tap
+
+dw512Done:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $64, R10
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       dw512Group
+	ADDQ      xstep+40(FP), R12
+	DECQ      R13
+	JNZ       dw512Pix
+	VZEROUPPER
+	RET
+
+// func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
+TEXT ·i8DWRowAVX2(SB), NOSPLIT, $0-72
+	MOVQ npix+0(FP), R13
+	MOVQ x+32(FP), R12
+	MOVQ acc+64(FP), DI
+
+dw256Pix:
+	MOVQ c8+8(FP), CX
+	MOVQ R12, SI
+	MOVQ w+48(FP), R10
+
+dw256Group:
 	VPXOR Y0, Y0, Y0
 	VPXOR Y2, Y2, Y2
-	MOVQ  offs+16(FP), BX
-	MOVQ  ntaps+8(FP), DX
+	MOVQ  offs+24(FP), BX
+	MOVQ  ntaps+16(FP), DX
 	MOVQ  R10, R9
+	MOVQ  wstride+56(FP), R11
 
-dwTap:
+dw256Tap:
 	MOVQ      (BX), AX
-	VPMOVSXWD (SI)(AX*1), Y1
+	VPMOVSXBD (SI)(AX*1), Y1
 	VPMULLD   (R9), Y1, Y1
 	VPADDD    Y1, Y0, Y0
 	ADDQ      $8, BX
 	ADDQ      R11, R9
 	DECQ      DX
-	JZ        dwDone
+	JZ        dw256Done
 	MOVQ      (BX), AX
-	VPMOVSXWD (SI)(AX*1), Y3
+	VPMOVSXBD (SI)(AX*1), Y3
 	VPMULLD   (R9), Y3, Y3
 	VPADDD    Y3, Y2, Y2
 	ADDQ      $8, BX
 	ADDQ      R11, R9
 	DECQ      DX
-	JNZ       dwTap
+	JNZ       dw256Tap
 
-dwDone:
+dw256Done:
 	VPADDD  Y2, Y0, Y0
 	VMOVDQU Y0, (DI)
-	ADDQ    $16, SI
+	ADDQ    $8, SI
 	ADDQ    $32, R10
 	ADDQ    $32, DI
 	DECQ    CX
-	JNZ     dwGroup
+	JNZ     dw256Group
+	ADDQ    xstep+40(FP), R12
+	DECQ    R13
+	JNZ     dw256Pix
+	VZEROUPPER
+	RET
+
+// func i8DWQuadRow(nx, c16 int, src *int8, pstep, dstep int, dst *byte, idx *byte)
+//
+// For nx pixels pstep bytes apart, and each group of 16 channels: the 16
+// bytes at src, src+dstep, src+2·dstep, src+3·dstep, plus 128, interleaved
+// by channel (byte 4c+j is channel c of the j-th) into 64 bytes at dst.
+TEXT ·i8DWQuadRow(SB), NOSPLIT, $0-56
+	MOVQ         nx+0(FP), R13
+	MOVQ         src+16(FP), R12
+	MOVQ         dstep+32(FP), DX
+	MOVQ         dst+40(FP), DI
+	MOVQ         idx+48(FP), AX
+	VMOVDQU8     (AX), Z20
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z21
+
+quadPix:
+	MOVQ c16+8(FP), CX
+	MOVQ R12, SI
+	LEAQ (SI)(DX*1), R8
+	LEAQ (R8)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+
+quadGroup:
+	VMOVDQU      (SI), X1
+	VINSERTI32X4 $1, (R8), Z1, Z1
+	VINSERTI32X4 $2, (R9), Z1, Z1
+	VINSERTI32X4 $3, (R10), Z1, Z1
+	VPXORD       Z21, Z1, Z1
+	VPERMB       Z1, Z20, Z1
+	VMOVDQU8     Z1, (DI)
+	ADDQ         $16, SI
+	ADDQ         $16, R8
+	ADDQ         $16, R9
+	ADDQ         $16, R10
+	ADDQ         $64, DI
+	DECQ         CX
+	JNZ          quadGroup
+	ADDQ         pstep+24(FP), R12
+	DECQ         R13
+	JNZ          quadPix
+	VZEROUPPER
+	RET
+
+// func i8DWRowVNNI(npix, c16, ntaps int, offs *int, x *byte, xstep int, w *byte, wstride int, acc *int32)
+TEXT ·i8DWRowVNNI(SB), NOSPLIT, $0-72
+	MOVQ npix+0(FP), R13
+	MOVQ x+32(FP), R12
+	MOVQ acc+64(FP), DI
+
+dwqPix:
+	MOVQ c16+8(FP), CX
+	MOVQ R12, SI
+	MOVQ w+48(FP), R10
+
+dwqGroup:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z2, Z2, Z2
+	MOVQ   offs+24(FP), BX
+	MOVQ   ntaps+16(FP), DX
+	MOVQ   R10, R9
+	MOVQ   wstride+56(FP), R11
+
+dwqTap:
+	MOVQ     (BX), AX
+	VMOVDQU8 (SI)(AX*1), Z1
+	VPDPBUSD (R9), Z1, Z0
+	ADDQ     $8, BX
+	ADDQ     R11, R9
+	DECQ     DX
+	JZ       dwqDone
+	MOVQ     (BX), AX
+	VMOVDQU8 (SI)(AX*1), Z3
+	VPDPBUSD (R9), Z3, Z2
+	ADDQ     $8, BX
+	ADDQ     R11, R9
+	DECQ     DX
+	JNZ      dwqTap
+
+dwqDone:
+	VPADDD    Z2, Z0, Z0
+	VMOVDQU32 Z0, (DI)
+	ADDQ      $64, SI
+	ADDQ      $64, R10
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       dwqGroup
+	ADDQ      xstep+40(FP), R12
+	DECQ      R13
+	JNZ       dwqPix
 	VZEROUPPER
 	RET

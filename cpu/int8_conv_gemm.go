@@ -62,6 +62,7 @@ type i8Conv struct {
 	ph, pw int   // padded input height and width
 	offs   []int // tap offsets in bytes from a pixel's first element
 	esz    int   // bytes per element of the padded input
+	enc    int   // the padded input's format: that of this instruction set
 	off    int32 // o: what the microkernel adds to every input value
 	nb     int   // output channels per block
 	nblk   int
@@ -87,7 +88,7 @@ type i8Epilogue struct {
 
 // newI8Conv packs filter [outC, kH, kW, kC] (kC = inC) for isa.
 func newI8Conv(g *convGeom, filter []int8, isa int) *i8Conv {
-	e := &i8Conv{g: g, isa: isa, kp: (g.kC + 3) &^ 3, esz: 1, nb: 16}
+	e := &i8Conv{g: g, isa: isa, enc: isa, kp: (g.kC + 3) &^ 3, esz: 1, nb: 16}
 	switch isa {
 	case i8VNNI:
 		e.nb, e.off = 32, 128
@@ -203,7 +204,7 @@ func (e *i8Conv) pad(in []int8, zero []int32) {
 
 // encode returns one element x' of value v in the padded buffer's format.
 func (e *i8Conv) encode(v int8) []byte {
-	switch e.isa {
+	switch e.enc {
 	case i8VNNI:
 		return []byte{byte(v) ^ 0x80}
 	case i8AVX2:
@@ -228,7 +229,11 @@ func fillPattern(b, p []byte) {
 // elements of the buffer's format; padding channels are left alone).
 func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
 	kc, kp := e.g.kC, e.kp
-	switch e.isa {
+	if e.enc == i8Go && kc == kp {
+		copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(&src[0])), len(src)))
+		return
+	}
+	switch e.enc {
 	case i8VNNI:
 		if kc == kp && kc%8 == 0 {
 			// Eight values at a time: x + 128 is x XOR 0x80 in each byte.
@@ -341,21 +346,47 @@ func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
 	}
 	p := &e.epi
 	outC := e.g.outC
-	for i := 0; i < npix; i++ {
-		a := acc[i*e.nb : (i+1)*e.nb]
-		dst := p.out8[(p0+i)*outC+c0 : (p0+i)*outC+c0+nc]
-		if e.isa != i8Go {
-			if nc == e.nb {
-				i8RequantAVX2(e.nb, &a[0], &p.bias[c0], &p.mult[c0], &p.shift[c0], &dst[0], p.r.outZero, p.r.lo, p.r.hi)
-				continue
+	if e.isa == i8Go {
+		for i := 0; i < npix; i++ {
+			a := acc[i*e.nb : i*e.nb+nc]
+			dst := p.out8[(p0+i)*outC+c0 : (p0+i)*outC+c0+nc]
+			for c := range dst {
+				dst[c] = p.r.apply(a[c]+p.bias[c0+c], c0+c)
 			}
-			var tmp [max(i8MaxBlock, i8DWBlock)]int8
-			i8RequantAVX2(e.nb, &a[0], &p.bias[c0], &p.mult[c0], &p.shift[c0], &tmp[0], p.r.outZero, p.r.lo, p.r.hi)
-			copy(dst, tmp[:nc])
-			continue
 		}
-		for c := range dst {
-			dst[c] = p.r.apply(a[c]+p.bias[c0+c], c0+c)
-		}
+		return
 	}
+	// The requantization runs on nc rounded up to 16 (8 with AVX2)
+	// lanes; the parameters are padded that far. A partial block goes
+	// through a buffer, one pixel at a time.
+	lanes := (nc + 15) &^ 15
+	if e.isa == i8AVX2 {
+		lanes = (nc + 7) &^ 7
+	}
+	if lanes == nc {
+		e.requant(npix, lanes, &acc[0], &p.out8[p0*outC+c0], outC, c0)
+		return
+	}
+	for i := 0; i < npix; i++ {
+		e.requantPartial(lanes, acc[i*e.nb:], p.out8[(p0+i)*outC+c0:(p0+i)*outC+c0+nc], c0)
+	}
+}
+
+// requant runs the vector requantization of npix pixels of n lanes from
+// channel c0 (accumulators nb apart, outputs outStride apart).
+func (e *i8Conv) requant(npix, n int, acc *int32, out *int8, outStride, c0 int) {
+	p := &e.epi
+	if e.isa == i8VNNI {
+		i8RequantAVX512(npix, n, acc, e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], out, outStride, p.r.outZero, p.r.lo, p.r.hi)
+	} else {
+		i8RequantAVX2(npix, n, acc, e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], out, outStride, p.r.outZero, p.r.lo, p.r.hi)
+	}
+}
+
+// requantPartial requantizes one pixel's n lanes into a buffer and copies
+// the len(dst) wanted ones.
+func (e *i8Conv) requantPartial(n int, acc []int32, dst []int8, c0 int) {
+	var tmp [i8DWBlock]int8
+	e.requant(1, n, &acc[0], &tmp[0], 0, c0)
+	copy(dst, tmp[:len(dst)])
 }

@@ -20,16 +20,13 @@ import (
 
 // hybridEpi is the float epilogue of the hybrid kernels.
 type hybridEpi struct {
-	out   []float32
-	scale []float32 // weight scale per output channel
-	bias  []float32 // nil when none
-	sf    []float32 // input scale per batch
-	zero  []int32   // input zero point per batch
-	// corrected: the accumulators already exclude the zero point (the
-	// depthwise buffer holds x - z).
-	corrected  bool
-	hw         int  // output pixels per batch
-	scaleFirst bool // float(acc) × (sf × scale) rather than float(acc) × scale × sf
+	out        []float32
+	scale      []float32 // weight scale per output channel
+	bias       []float32 // nil when none
+	sf         []float32 // input scale per batch
+	zero       []int32   // input zero point per batch
+	hw         int       // output pixels per batch
+	scaleFirst bool      // float(acc) × (sf × scale) rather than float(acc) × scale × sf
 	lo, hi     float32
 }
 
@@ -55,10 +52,7 @@ func (h *hybridEpi) finish(e *i8Conv, acc []int32, p0, npix, c0, nc int) {
 	for i := 0; i < npix; i++ {
 		p := p0 + i
 		b := p / h.hw
-		var corr int32
-		if !h.corrected {
-			corr = e.off + h.zero[b]
-		}
+		corr := e.off + h.zero[b]
 		a := acc[i*e.nb : i*e.nb+nc]
 		dst := h.out[p*outC+c0 : p*outC+c0+nc]
 		for c := range dst {
@@ -165,7 +159,6 @@ func prepareDepthwiseHybrid(x *opCtx, g *dwGeom, a convArgs) (kernel, error) {
 	if !x.c.opt.Reference && g.mult == 1 && filter.konst {
 		d := newI8DW(g, int8s(filter), i8ISA)
 		d.conv.epi.hybrid, d.conv.epi.hy = true, h
-		h.corrected = true
 		pl := x.c.pool
 		return func() error {
 			h.out, h.bias = out.f32(), f32orNil(bias)

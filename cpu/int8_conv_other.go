@@ -13,10 +13,28 @@ func i8TileAVX2(kpairs, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc
 	panic("unreachable: i8TileAVX2 without assembly")
 }
 
-func i8RequantAVX2(n int, acc, bias, mult, shift *int32, out *int8, zero, lo, hi int32) {
+func i8RequantAVX2(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32) {
 	panic("unreachable: i8RequantAVX2 without assembly")
 }
 
-func i8DWPixelAVX2(c8, ntaps int, offs *int, x *int16, w *int32, wstride int, acc *int32) {
-	panic("unreachable: i8DWPixelAVX2 without assembly")
+func i8RequantAVX512(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32) {
+	panic("unreachable: i8RequantAVX512 without assembly")
+}
+
+func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32) {
+	panic("unreachable: i8DWRowAVX512 without assembly")
+}
+
+func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32) {
+	panic("unreachable: i8DWRowAVX2 without assembly")
+}
+
+var i8DWQuads = false
+
+func i8DWQuadRow(nx, c16 int, src *int8, pstep, dstep int, dst *byte, idx *byte) {
+	panic("unreachable: i8DWQuadRow without assembly")
+}
+
+func i8DWRowVNNI(npix, c16, ntaps int, offs *int, x *byte, xstep int, w *byte, wstride int, acc *int32) {
+	panic("unreachable: i8DWRowVNNI without assembly")
 }

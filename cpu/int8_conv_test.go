@@ -44,7 +44,7 @@ func randRequant(r *rand.Rand, nch int) *i8Requant {
 	return q
 }
 
-// TestI8RequantAVX2 checks the vector requantization against
+// TestI8RequantAVX2 checks the vector requantizations (AVX2, AVX-512) against
 // int8.MultiplyByQuantizedMultiplier on random and extreme values.
 func TestI8RequantAVX2(t *testing.T) {
 	if i8ISA == i8Go {
@@ -52,7 +52,7 @@ func TestI8RequantAVX2(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for it := 0; it < 2000; it++ {
-		n := 8 * (1 + r.IntN(4))
+		n := 16 + 8*r.IntN(4)
 		q := randRequant(r, n)
 		acc, bias := make([]int32, n), make([]int32, n)
 		for i := range acc {
@@ -70,11 +70,18 @@ func TestI8RequantAVX2(t *testing.T) {
 				q.mult[i], q.shift[i] = int32(1<<30+r.IntN(1<<30)), []int32{-31, 30, 0, -1}[r.IntN(4)]
 			}
 		}
-		got := make([]int8, n)
-		i8RequantAVX2(n, &acc[0], &bias[0], &q.mult[0], &q.shift[0], &got[0], q.outZero, q.lo, q.hi)
-		for i := range got {
-			if want := q.apply(acc[i]+bias[i], i); got[i] != want {
-				t.Fatalf("acc %d + bias %d, mult %d shift %d: got %d, want %d", acc[i], bias[i], q.mult[i], q.shift[i], got[i], want)
+		for _, isa := range i8ISAs()[1:] {
+			got := make([]int8, n)
+			if isa == i8VNNI {
+				i8RequantAVX512(1, n&^15, &acc[0], 0, &bias[0], &q.mult[0], &q.shift[0], &got[0], 0, q.outZero, q.lo, q.hi)
+				got = got[:n&^15]
+			} else {
+				i8RequantAVX2(1, n, &acc[0], 0, &bias[0], &q.mult[0], &q.shift[0], &got[0], 0, q.outZero, q.lo, q.hi)
+			}
+			for i := range got {
+				if want := q.apply(acc[i]+bias[i], i); got[i] != want {
+					t.Fatalf("%s: acc %d + bias %d, mult %d shift %d: got %d, want %d", i8ISAName(isa), acc[i], bias[i], q.mult[i], q.shift[i], got[i], want)
+				}
 			}
 		}
 	}
@@ -147,6 +154,9 @@ func TestInt8DepthwiseFastMatchesReference(t *testing.T) {
 	for it := 0; it < 150; it++ {
 		cg := randConvGeom(r)
 		cg.outC = 1 + r.IntN(150)
+		if it%25 == 0 { // more channels than one microkernel call takes
+			cg.outC = i8DWBlock + 1 + r.IntN(40)
+		}
 		cg.inC, cg.kC = cg.outC, 1
 		g := &dwGeom{convGeom: *cg, mult: 1}
 		q := randRequant(r, g.outC)
@@ -162,14 +172,20 @@ func TestInt8DepthwiseFastMatchesReference(t *testing.T) {
 		want := make([]int8, g.batch*g.outH*g.outW*g.outC)
 		dwRefInt8(g, q, in, w, bias, want)
 		for _, isa := range i8ISAs() {
-			d := newI8DW(g, w, isa)
-			d.setRequant(q, bias)
-			got := make([]int8, len(want))
-			d.epi.out8 = got
-			d.run(pl, in, []int32{q.inZero})
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("%s, geometry %+v: output %d is %d, want %d", i8ISAName(isa), *g, i, got[i], want[i])
+			// With AVX-512 VNNI, both the quad path and the VPMULLD one.
+			for _, quads := range []bool{true, false} {
+				saved := i8DWQuads
+				i8DWQuads = i8DWQuads && quads
+				d := newI8DW(g, w, isa)
+				i8DWQuads = saved
+				d.setRequant(q, bias)
+				got := make([]int8, len(want))
+				d.epi.out8 = got
+				d.run(pl, in, []int32{q.inZero})
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%s (quads %v), geometry %+v: output %d is %d, want %d", i8ISAName(isa), d.quad != nil, *g, i, got[i], want[i])
+					}
 				}
 			}
 		}
@@ -228,9 +244,7 @@ func TestHybridFastMatchesReference(t *testing.T) {
 			if dw {
 				d := newI8DW(dg, w, isa)
 				d.conv.epi.hybrid, d.conv.epi.hy = true, h
-				h.corrected = true
 				d.run(pl, hin.q, h.zero)
-				h.corrected = false
 			} else {
 				e := newI8Conv(g, w, isa)
 				e.epi.hybrid, e.epi.hy = true, h

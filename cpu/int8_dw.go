@@ -1,5 +1,7 @@
 package cpu
 
+import "unsafe"
+
 // prepareDepthwiseInt8 is DEPTHWISE_CONV_2D on INT8 tensors (TFLite's
 // reference_integer_ops::DepthwiseConvPerChannel; weights per channel
 // along axis 3).
@@ -78,107 +80,153 @@ func dwAccRef(g *dwGeom, in []int8, zero []int32, filter []int8, emit func(o, oc
 
 // i8DWBlock is the number of channels one depthwise microkernel call
 // computes at most.
-const i8DWBlock = 64
+const i8DWBlock = 1024
+
+// i8DWAcc is the number of accumulators of one microkernel call (pixels ×
+// channels).
+const i8DWAcc = 4096
 
 // i8DW is the fast int8 depthwise convolution (multiplier 1): the input
-// minus its zero point is copied as int16 into a padded buffer (border 0,
-// channels padded to a multiple of 8), the weights are int32 [tap][Cp],
-// and a microkernel accumulates up to 64 channels of one output pixel over
-// all taps; the int8 conv's epilogue follows.
+// is copied into a padded int8 buffer (border: the zero point; channels
+// padded to a multiple of 16) by the int8 convolution's pad, the weights
+// are int32 [tap][Cp], and a microkernel accumulates a run of output
+// pixels of one row, up to 1024 channels each, over all taps; the zero
+// point correction (z × Σ w) and the int8 convolution's epilogue follow.
 type i8DW struct {
-	g      *dwGeom
-	isa    int
-	cp     int // channels padded to a multiple of 8
-	ph, pw int
-	offs   []int // tap offsets in bytes
-	w      []int32
-	buf    []int16
-	conv   i8Conv // only its epilogue and geometry are used
-	epi    *i8Epilogue
+	g    *dwGeom
+	isa  int
+	cp   int   // channels padded to a multiple of 16
+	offs []int // tap offsets in bytes
+	w    []int32
+	conv i8Conv // the padded buffer, the epilogue and its geometry
+	epi  *i8Epilogue
+	quad *dwQuad // the AVX-512 VNNI path, or nil
+}
+
+// dwQuad is the AVX-512 VNNI depthwise path: the padded input is
+// rearranged into quads, q[y][x][c] = the 4 bytes x + 128 at columns x,
+// x+d, x+2d, x+3d (d the width dilation) of channel c, so that one
+// VPDPBUSD multiplies 4 horizontal taps of 16 channels; a row of kW taps
+// takes ceil(kW/4) quads (the missing taps' weights are 0).
+type dwQuad struct {
+	kq    int    // quads per filter row
+	pw    int    // quad columns
+	q     []byte // [batch × padded height][pw][cp][4]
+	offs  []int  // byte offset of each (ky, quad) from a pixel's quads
+	w     []byte // [ky × kq + quad][cp][4] int8 weights
+	index [64]byte
 }
 
 func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
-	d := &i8DW{g: g, isa: isa, cp: (g.outC + 7) &^ 7}
-	d.ph = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
-	d.pw = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
+	d := &i8DW{g: g, isa: isa, cp: (g.outC + 15) &^ 15}
+	cg := g.convGeom
+	cg.kC = cg.inC
+	nb := min(d.cp, i8DWBlock)
+	d.conv = i8Conv{g: &cg, isa: isa, enc: i8Go, kp: d.cp, esz: 1, nb: nb, nblk: (d.cp + nb - 1) / nb}
+	e := &d.conv
+	e.ph = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
+	e.pw = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
 	ntaps := g.kH * g.kW
 	d.w = make([]int32, ntaps*d.cp)
+	e.wsum = make([]int32, e.nblk*nb)
 	for ky := 0; ky < g.kH; ky++ {
 		for kx := 0; kx < g.kW; kx++ {
 			t := ky*g.kW + kx
-			d.offs = append(d.offs, (ky*g.dilH*d.pw+kx*g.dilW)*d.cp*2)
+			d.offs = append(d.offs, (ky*g.dilH*e.pw+kx*g.dilW)*d.cp)
 			for c := 0; c < g.outC; c++ {
 				d.w[t*d.cp+c] = int32(filter[t*g.outC+c])
+				e.wsum[c] += d.w[t*d.cp+c]
 			}
 		}
 	}
-	d.buf = make([]int16, g.batch*d.ph*d.pw*d.cp)
-	// The epilogue works on blocks of i8DWBlock channels of one pixel.
-	d.conv = i8Conv{g: &d.g.convGeom, isa: isa, nb: i8DWBlock, nblk: (g.outC + i8DWBlock - 1) / i8DWBlock}
-	d.conv.wsum = make([]int32, d.conv.nblk*i8DWBlock)
-	for t := 0; t < ntaps; t++ {
-		for c := 0; c < g.outC; c++ {
-			d.conv.wsum[c] += d.w[t*d.cp+c]
+	if isa == i8VNNI && i8DWQuads {
+		kq := (g.kW + 3) / 4
+		qd := &dwQuad{kq: kq, pw: (g.outW-1)*g.strideW + (kq-1)*4*g.dilW + 1}
+		e.pw = max(e.pw, qd.pw+3*g.dilW)
+		e.off = 128
+		for ky := 0; ky < g.kH; ky++ {
+			for q := 0; q < kq; q++ {
+				qd.offs = append(qd.offs, (ky*g.dilH*qd.pw+4*q*g.dilW)*d.cp*4)
+			}
 		}
-	}
-	d.epi = &d.conv.epi
-	return d
-}
-
-// setRequant makes the epilogue requantize to int8. The buffer holds
-// x - z, so no zero-point correction is folded into the bias.
-func (d *i8DW) setRequant(r *i8Requant, bias []int32) {
-	z := *r
-	z.inZero = 0
-	d.conv.setRequant(&z, bias)
-	d.epi.r = r
-}
-
-// pad copies in - zero[n] (zero: one per batch, or one for all) into the
-// padded buffer.
-func (d *i8DW) pad(in []int8, zero []int32) {
-	g := d.g
-	for n := 0; n < g.batch; n++ {
-		z := zero[min(n, len(zero)-1)]
-		for iy := 0; iy < g.inH; iy++ {
-			row := d.buf[((n*d.ph+iy+g.padH)*d.pw+g.padW)*d.cp:]
-			src := in[(n*g.inH+iy)*g.inW*g.inC : (n*g.inH+iy+1)*g.inW*g.inC]
-			for ix := 0; ix < g.inW; ix++ {
-				dst := row[ix*d.cp : ix*d.cp+g.inC]
-				for c, v := range src[ix*g.inC : (ix+1)*g.inC] {
-					dst[c] = int16(int32(v) - z)
+		qd.w = make([]byte, g.kH*kq*d.cp*4)
+		for ky := 0; ky < g.kH; ky++ {
+			for kx := 0; kx < g.kW; kx++ {
+				for c := 0; c < g.outC; c++ {
+					qd.w[((ky*kq+kx/4)*d.cp+c)*4+kx%4] = byte(filter[(ky*g.kW+kx)*g.outC+c])
 				}
 			}
 		}
+		for c := 0; c < 16; c++ {
+			for j := 0; j < 4; j++ {
+				qd.index[4*c+j] = byte(16*j + c)
+			}
+		}
+		qd.q = alignedBytes(g.batch * e.ph * qd.pw * d.cp * 4)
+		d.quad = qd
 	}
+	e.buf = alignedBytes(g.batch * e.ph * e.pw * d.cp)
+	d.epi = &e.epi
+	return d
 }
 
-// run computes the depthwise convolution of in through the epilogue.
+// setRequant makes the epilogue requantize to int8.
+func (d *i8DW) setRequant(r *i8Requant, bias []int32) { d.conv.setRequant(r, bias) }
+
+// run computes the depthwise convolution of in (zero points: one per
+// batch, or one for all) through the epilogue.
 func (d *i8DW) run(pl *pool, in []int8, zero []int32) {
-	d.pad(in, zero)
-	g := d.g
+	d.conv.pad(in, zero)
+	g, e := d.g, &d.conv
+	if qd := d.quad; qd != nil {
+		pl.run(g.batch*e.ph, grainFor(qd.pw*d.cp), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				src := (*int8)(unsafe.Pointer(&e.buf[r*e.pw*d.cp]))
+				i8DWQuadRow(qd.pw, d.cp/16, src, d.cp, g.dilW*d.cp, &qd.q[r*qd.pw*d.cp*4], &qd.index[0])
+			}
+		})
+	}
 	rows := g.batch * g.outH
 	pl.run(rows, grainFor(g.outW*g.outC*len(d.offs)), func(lo, hi int) { d.rows(lo, hi) })
 }
 
 // rows computes output rows [lo, hi) (over batch × height).
 func (d *i8DW) rows(lo, hi int) {
-	g := d.g
-	var acc [i8DWBlock]int32
+	g, e := d.g, &d.conv
+	var acc [i8DWAcc]int32
+	chunk := i8DWAcc / e.nb
 	for r := lo; r < hi; r++ {
 		n, oy := r/g.outH, r%g.outH
-		for ox := 0; ox < g.outW; ox++ {
-			base := ((n*d.ph+oy*g.strideH)*d.pw + ox*g.strideW) * d.cp
-			p := r*g.outW + ox
-			for b := 0; b < d.conv.nblk; b++ {
-				c0 := b * i8DWBlock
-				nc := min(i8DWBlock, d.cp-c0)
-				if d.isa != i8Go {
-					i8DWPixelAVX2(nc/8, len(d.offs), &d.offs[0], &d.buf[base+c0], &d.w[c0], d.cp*4, &acc[0])
-				} else {
-					d.pixelGo(base+c0, c0, acc[:nc])
+		for ox0 := 0; ox0 < g.outW; ox0 += chunk {
+			np := min(chunk, g.outW-ox0)
+			base := ((n*e.ph+oy*g.strideH)*e.pw + ox0*g.strideW) * d.cp
+			p0 := r*g.outW + ox0
+			for b := 0; b < e.nblk; b++ {
+				c0 := b * e.nb
+				nc := min(e.nb, d.cp-c0)
+				x := (*int8)(unsafe.Pointer(&e.buf[base+c0]))
+				switch {
+				case d.quad != nil:
+					qd := d.quad
+					qb := ((n*e.ph+oy*g.strideH)*qd.pw + ox0*g.strideW) * d.cp * 4
+					i8DWRowVNNI(np, nc/16, len(qd.offs), &qd.offs[0], &qd.q[qb+c0*4], g.strideW*d.cp*4, &qd.w[c0*4], d.cp*4, &acc[0])
+				case d.isa == i8VNNI:
+					i8DWRowAVX512(np, nc/16, len(d.offs), &d.offs[0], x, g.strideW*d.cp, &d.w[c0], d.cp*4, &acc[0])
+				case d.isa == i8AVX2:
+					i8DWRowAVX2(np, nc/8, len(d.offs), &d.offs[0], x, g.strideW*d.cp, &d.w[c0], d.cp*4, &acc[0])
+				default:
+					for i := 0; i < np; i++ {
+						d.pixelGo(base+c0+i*g.strideW*d.cp, c0, acc[i*nc:(i+1)*nc])
+					}
 				}
-				d.conv.finish(acc[:], p, 1, b)
+				if nc != e.nb {
+					// The last block is narrower: the epilogue reads
+					// pixels e.nb accumulators apart.
+					for i := np - 1; i > 0; i-- {
+						copy(acc[i*e.nb:i*e.nb+nc], acc[i*nc:(i+1)*nc])
+					}
+				}
+				e.finish(acc[:np*e.nb], p0, np, b)
 			}
 		}
 	}
@@ -187,11 +235,12 @@ func (d *i8DW) rows(lo, hi int) {
 // pixelGo is the Go microkernel: acc[c] = Σ_t buf[base+off_t+c] × w[t][c0+c].
 func (d *i8DW) pixelGo(base, c0 int, acc []int32) {
 	clear(acc)
+	buf := d.conv.buf
 	for t, off := range d.offs {
-		x := d.buf[base+off/2 : base+off/2+len(acc)]
+		x := buf[base+off : base+off+len(acc)]
 		w := d.w[t*d.cp+c0 : t*d.cp+c0+len(acc)]
 		for c := range acc {
-			acc[c] += int32(x[c]) * w[c]
+			acc[c] += int32(int8(x[c])) * w[c]
 		}
 	}
 }
