@@ -42,9 +42,9 @@ func TestCompareOracle(t *testing.T) {
 		paths = testenv.Models(t)
 	}
 	type row struct {
-		name              string
-		ours, theirs      float64
-		oursMin, theirMin float64
+		name               string
+		ours, theirs       float64
+		oursMin, theirMin  float64
 		gflops, theirFlops float64
 	}
 	var rows []row
