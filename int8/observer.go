@@ -22,6 +22,10 @@ const (
 	Percentile Method = "percentile"
 	// Entropy is TensorRT's KL calibration: EntropyBins bins of |x|,
 	// EntropyLevels quantized levels, the threshold minimizing KL(P||Q).
+	// Exact zeros are left out of the histogram (pytorch-quantization's
+	// skip_zeros): zero is exact in int8 (the zero point), and the spike
+	// of a ReLU output's zeros would otherwise drive the search to the
+	// smallest threshold.
 	Entropy Method = "entropy"
 	// MSE is the clip range minimizing the expected quantization error
 	// (rounding inside the range plus clipping outside it) on the
@@ -261,16 +265,18 @@ func (o *Observer) absMax() float64 {
 	return math.Max(math.Abs(float64(o.st.Min)), math.Abs(float64(o.st.Max)))
 }
 
-// absHist returns the histogram of |x| (zeros in bin 0) over the bins
-// that can be nonzero, and the bin width.
-func (o *Observer) absHist() ([]float64, float64) {
+// absHist returns the histogram of |x| over the bins that can be
+// nonzero, and the bin width; zeros are counted in bin 0 when withZeros.
+func (o *Observer) absHist(withZeros bool) ([]float64, float64) {
 	w := o.r / HistogramBins
 	n := min(int(o.absMax()/w)+1, HistogramBins)
 	h := make([]float64, n)
 	for j := range h {
 		h[j] = float64(o.pos[j] + o.neg[j])
 	}
-	h[0] += float64(o.zeros)
+	if withZeros {
+		h[0] += float64(o.zeros)
+	}
 	return h, w
 }
 
@@ -281,7 +287,7 @@ func (o *Observer) percentile(p float64) float64 {
 	if p >= 100 {
 		return amax
 	}
-	h, w := o.absHist()
+	h, w := o.absHist(true)
 	target := p / 100 * float64(o.st.Count)
 	cum := 0.0
 	for j, c := range h {
@@ -293,11 +299,12 @@ func (o *Observer) percentile(p float64) float64 {
 	return amax
 }
 
-// entropyHist resamples the |x| histogram to EntropyBins bins over
+// entropyHist resamples the |x| histogram without the zeros to
+// EntropyBins bins over
 // [0, max|x|], splitting each fine bin in proportion to its overlap with
 // the coarse ones (the fine bin holding max|x| ends at max|x|).
 func (o *Observer) entropyHist() (coarse []float64, width float64) {
-	h, w := o.absHist()
+	h, w := o.absHist(false)
 	amax := o.absMax()
 	coarse = make([]float64, EntropyBins)
 	width = amax / EntropyBins

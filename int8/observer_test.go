@@ -206,6 +206,28 @@ func TestObserverClipsOutliers(t *testing.T) {
 	}
 }
 
+// TestEntropySkipsZeros: the zeros of a ReLU output do not move the KL
+// threshold (it equals the threshold of the positive values alone), and
+// without that rule the zero spike would pin it to the smallest candidate,
+// max × EntropyLevels/EntropyBins.
+func TestEntropySkipsZeros(t *testing.T) {
+	x := reluOutliers()
+	var pos []float32
+	for _, v := range x {
+		if v != 0 {
+			pos = append(pos, v)
+		}
+	}
+	a, _ := observe(t, Entropy, x)
+	b, _ := observe(t, Entropy, pos)
+	if a.Max != b.Max || a.Min != 0 {
+		t.Errorf("with zeros %v, positive values alone %v", a, b)
+	}
+	if floor := float32(50.0 * EntropyLevels / EntropyBins); a.Max <= floor*1.1 {
+		t.Errorf("threshold %g at the floor %g", a.Max, floor)
+	}
+}
+
 // quantMSE is the mean squared error of quantizing x with the parameters
 // Asymmetric chooses for r.
 func quantMSE(x []float32, r Range) float64 {
