@@ -21,14 +21,7 @@ func prepareQPool(isMax bool) prepareFunc {
 			return nil, err
 		}
 		in, out := x.in[0], x.out[0]
-		if in.dtype != graph.Int8 || out.dtype != graph.Int8 {
-			return nil, x.errorf("input %v and output %v must be INT8", in, out)
-		}
-		pin, err := x.quantTensor(in)
-		if err != nil {
-			return nil, err
-		}
-		pout, err := x.quantTensor(out)
+		pin, pout, err := x.quantInt8(in, out)
 		if err != nil {
 			return nil, err
 		}

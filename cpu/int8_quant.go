@@ -71,6 +71,19 @@ func (x *opCtx) quantTensor(t *tensor) (qm.Params, error) {
 	return qm.Params{Scale: p.Scale[0], ZeroPoint: p.Zero[0]}, nil
 }
 
+// quantInt8 checks that in and out are INT8 and returns their per-tensor
+// parameters.
+func (x *opCtx) quantInt8(in, out *tensor) (pin, pout qm.Params, err error) {
+	if in.dtype != graph.Int8 || out.dtype != graph.Int8 {
+		return pin, pout, x.errorf("input %v and output %v must be INT8", in, out)
+	}
+	if pin, err = x.quantTensor(in); err != nil {
+		return pin, pout, err
+	}
+	pout, err = x.quantTensor(out)
+	return pin, pout, err
+}
+
 // qRange returns the value range of a quantized element type (INT8 for
 // anything else).
 func qRange(d graph.DType) (lo, hi int32) {

@@ -24,14 +24,7 @@ func prepareQMean(x *opCtx) (kernel, error) {
 		return nil, err
 	}
 	in, out, it, count := ra.in, ra.out, ra.it, int32(ra.count)
-	if in.dtype != graph.Int8 || out.dtype != graph.Int8 {
-		return nil, x.errorf("input %v and output %v must be INT8", in, out)
-	}
-	pin, err := x.quantTensor(in)
-	if err != nil {
-		return nil, err
-	}
-	pout, err := x.quantTensor(out)
+	pin, pout, err := x.quantInt8(in, out)
 	if err != nil {
 		return nil, err
 	}

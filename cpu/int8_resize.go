@@ -31,26 +31,16 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 		xs := bilinearAxis11(r.ow, r.iw, r.align, r.half)
 		return func() error {
 			iv, ov := elems[int8](in), elems[int8](out)
-			o := 0
-			for b := 0; b < n; b++ {
-				for _, y := range ys {
-					for _, xx := range xs {
-						t0 := ((b*ih+y.lo)*iw + xx.lo) * c
-						t1 := ((b*ih+y.lo)*iw + xx.hi) * c
-						b0 := ((b*ih+y.hi)*iw + xx.lo) * c
-						b1 := ((b*ih+y.hi)*iw + xx.hi) * c
-						for k := 0; k < c; k++ {
-							tl, tr := int32(iv[t0+k]), int32(iv[t1+k])
-							bl, br := int32(iv[b0+k]), int32(iv[b1+k])
-							top := tl<<11 + (tr-tl)*xx.frac
-							bot := bl<<11 + (br-bl)*xx.frac
-							acc := top<<11 + (bot-top)*y.frac
-							ov[o+k] = int8((acc + 1<<21) >> 22)
-						}
-						o += c
-					}
+			bilinearEach(n, ih, iw, c, ys, xs, func(o, p00, p01, p10, p11 int, fy, fx int32) {
+				for k := 0; k < c; k++ {
+					tl, tr := int32(iv[p00+k]), int32(iv[p01+k])
+					bl, br := int32(iv[p10+k]), int32(iv[p11+k])
+					top := tl<<11 + (tr-tl)*fx
+					bot := bl<<11 + (br-bl)*fx
+					acc := top<<11 + (bot-top)*fy
+					ov[o+k] = int8((acc + 1<<21) >> 22)
 				}
-			}
+			})
 			return nil
 		}, nil
 	}
@@ -58,33 +48,39 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 	xs := bilinearAxis10(r.ow, r.iw, r.align, r.half)
 	return func() error {
 		iv, ov := elems[int8](in), elems[int8](out)
-		o := 0
-		for b := 0; b < n; b++ {
-			for _, y := range ys {
-				for _, xx := range xs {
-					p00 := ((b*ih+y.lo)*iw + xx.lo) * c
-					p10 := ((b*ih+y.hi)*iw + xx.lo) * c
-					p01 := ((b*ih+y.lo)*iw + xx.hi) * c
-					p11 := ((b*ih+y.hi)*iw + xx.hi) * c
-					w00 := int64(1024-y.frac) * int64(1024-xx.frac)
-					w10 := int64(y.frac) * int64(1024-xx.frac)
-					w01 := int64(1024-y.frac) * int64(xx.frac)
-					w11 := int64(y.frac) * int64(xx.frac)
-					for k := 0; k < c; k++ {
-						v := int64(iv[p00+k])*w00 + int64(iv[p10+k])*w10 + int64(iv[p01+k])*w01 + int64(iv[p11+k])*w11
-						if v > 0 {
-							v += 1 << 19
-						} else {
-							v -= 1 << 19
-						}
-						ov[o+k] = int8(v / (1 << 20))
-					}
-					o += c
+		bilinearEach(n, ih, iw, c, ys, xs, func(o, p00, p01, p10, p11 int, fy, fx int32) {
+			w00 := int64(1024-fy) * int64(1024-fx)
+			w10 := int64(fy) * int64(1024-fx)
+			w01 := int64(1024-fy) * int64(fx)
+			w11 := int64(fy) * int64(fx)
+			for k := 0; k < c; k++ {
+				v := int64(iv[p00+k])*w00 + int64(iv[p10+k])*w10 + int64(iv[p01+k])*w01 + int64(iv[p11+k])*w11
+				if v > 0 {
+					v += 1 << 19
+				} else {
+					v -= 1 << 19
 				}
+				ov[o+k] = int8(v / (1 << 20))
 			}
-		}
+		})
 		return nil
 	}, nil
+}
+
+// bilinearEach calls fn for every output pixel of a bilinear resize of an
+// NHWC input [n, ih, iw, c]: the pixel's output offset, the offsets of its
+// four source pixels (p01 to the right of p00, p10 below it) and the
+// weights of the lower and right neighbours.
+func bilinearEach(n, ih, iw, c int, ys, xs []lerp10, fn func(o, p00, p01, p10, p11 int, fy, fx int32)) {
+	o := 0
+	for b := 0; b < n; b++ {
+		for _, y := range ys {
+			for _, xx := range xs {
+				fn(o, ((b*ih+y.lo)*iw+xx.lo)*c, ((b*ih+y.lo)*iw+xx.hi)*c, ((b*ih+y.hi)*iw+xx.lo)*c, ((b*ih+y.hi)*iw+xx.hi)*c, y.frac, xx.frac)
+				o += c
+			}
+		}
+	}
 }
 
 // lerp10 is one output coordinate of an integer bilinear resize: the two

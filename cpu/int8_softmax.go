@@ -18,14 +18,7 @@ func prepareQSoftmax(x *opCtx) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.dtype != graph.Int8 || out.dtype != graph.Int8 {
-		return nil, x.errorf("input %v and output %v must be INT8", in, out)
-	}
-	pin, err := x.quantTensor(in)
-	if err != nil {
-		return nil, err
-	}
-	pout, err := x.quantTensor(out)
+	pin, pout, err := x.quantInt8(in, out)
 	if err != nil {
 		return nil, err
 	}

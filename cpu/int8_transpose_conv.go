@@ -19,26 +19,18 @@ func init() { qbuiltins[graph.OpTransposeConv] = prepareQTransposeConv }
 // deconvolution (the float32 factor, rounded half to even), which TFLite's
 // XNNPACK delegate runs.
 func prepareQTransposeConv(x *opCtx) (kernel, error) {
-	g, o, err := transposeConvSetup(x)
+	g, o, bias, err := transposeConvSetup(x)
 	if err != nil {
 		return nil, err
 	}
 	w, in, out := x.in[1], x.in[2], x.out[0]
-	var bias *tensor
-	if len(x.in) > 3 {
-		bias = x.in[3]
-	}
-	if in.dtype != graph.Int8 || w.dtype != graph.Int8 || out.dtype != graph.Int8 || (bias != nil && bias.dtype != graph.Int32) {
-		return nil, x.errorf("input %v, weights %v and output %v must be INT8 and the bias INT32", in, w, out)
+	if w.dtype != graph.Int8 || (bias != nil && bias.dtype != graph.Int32) {
+		return nil, x.errorf("weights %v must be INT8 and the bias INT32", w)
 	}
 	if !w.konst || (bias != nil && !bias.konst) {
 		return nil, x.errorf("weights %v and bias must be constants", w)
 	}
-	pin, err := x.quantTensor(in)
-	if err != nil {
-		return nil, err
-	}
-	pout, err := x.quantTensor(out)
+	pin, pout, err := x.quantInt8(in, out)
 	if err != nil {
 		return nil, err
 	}

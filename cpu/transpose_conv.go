@@ -16,15 +16,11 @@ func init() {
 // input [N,H,W,I], optional bias [O]. The padding is the one a CONV_2D
 // from the output's size back to the input's would use.
 func prepareTransposeConv(x *opCtx) (kernel, error) {
-	g, o, err := transposeConvSetup(x)
+	g, o, bias, err := transposeConvSetup(x)
 	if err != nil {
 		return nil, err
 	}
 	w, in, out := x.in[1], x.in[2], x.out[0]
-	var bias *tensor
-	if len(x.in) > 3 {
-		bias = x.in[3]
-	}
 	if err := x.wantType(graph.Float32, w, in, bias, out); err != nil {
 		return nil, err
 	}
@@ -35,14 +31,16 @@ func prepareTransposeConv(x *opCtx) (kernel, error) {
 }
 
 // transposeConvSetup checks a TRANSPOSE_CONV's shapes (any element types)
-// and returns its geometry with TFLite's padding, and its options.
-func transposeConvSetup(x *opCtx) (*convGeom, graph.TransposeConvOptions, error) {
+// and returns its geometry with TFLite's padding, its options and its bias
+// (nil when omitted).
+func transposeConvSetup(x *opCtx) (*convGeom, graph.TransposeConvOptions, *tensor, error) {
+	var o graph.TransposeConvOptions
 	if err := x.arity(3, 4, 1); err != nil {
-		return nil, graph.TransposeConvOptions{}, err
+		return nil, o, nil, err
 	}
 	o, err := opts[graph.TransposeConvOptions](x)
 	if err != nil {
-		return nil, o, err
+		return nil, o, nil, err
 	}
 	shapeT, w, in, out := x.in[0], x.in[1], x.in[2], x.out[0]
 	var bias *tensor
@@ -52,19 +50,19 @@ func transposeConvSetup(x *opCtx) (*convGeom, graph.TransposeConvOptions, error)
 	if shapeT.konst {
 		s, err := shapeT.ints()
 		if err != nil {
-			return nil, o, x.errorf("output shape: %v", err)
+			return nil, o, nil, x.errorf("output shape: %v", err)
 		}
 		if !sameShape(s, out.shape) {
-			return nil, o, x.errorf("output shape input %v differs from output %v", s, out)
+			return nil, o, nil, x.errorf("output shape input %v differs from output %v", s, out)
 		}
 	}
 	g, err := transposeGeom(x, in, w, bias, out, int(o.StrideH), int(o.StrideW))
 	if err != nil {
-		return nil, o, err
+		return nil, o, nil, err
 	}
 	_, g.padH = window(o.Padding, g.outH, g.kH, g.strideH, 1)
 	_, g.padW = window(o.Padding, g.outW, g.kW, g.strideW, 1)
-	return g, o, nil
+	return g, o, bias, nil
 }
 
 // transposeGeom checks the shapes common to both transposed convolutions.
