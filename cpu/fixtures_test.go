@@ -52,16 +52,30 @@ func fixtureInputs(t *testing.T, name string, m *graph.Model) []tensorio.Tensor 
 	return ins
 }
 
-// illConditioned lists outputs whose float32 rounding differences are
-// amplified past 1e-4 x max|output| by the network itself: the pose models'
-// segmentation logits (output 2, max |logit| ~1.8e3) differ from LiteRT.js
-// by ~1e-3 relative although every op agrees to ~1e-6 relative with the
-// runtime given the same inputs; accumulating in float64 moves the result
-// further from LiteRT.js, not closer. They are checked at this looser
-// bound, and the report says so.
+// illConditioned lists outputs that no float32 implementation can match
+// to 1e-4 x max|oracle output|, because the network itself amplifies
+// float32 rounding past that. pose_landmark_full output 2 (segmentation
+// logits, max |logit| 1.8e3 on astronaut.png) was traced op by op, with
+// the oracle returning every intermediate tensor of a copy of the model
+// whose outputs are all of them, and with a float64 evaluation of the
+// same graph:
+//   - every op, given LiteRT.js's own input tensors, matches its output to
+//     at most 7.4e-6 x max|output|, and is as close to the float64 result
+//     of the op as XNNPACK's (e.g. op 91, depthwise: ours 3.0e-7, XNNPACK
+//     5.9e-7; op 92, conv: 1.5e-6 and 1.7e-6);
+//   - the decoder (ops 69-94: depthwise, conv and residual ADDs at
+//     128x128 and 256x256) amplifies differences about 100x: the input
+//     photo perturbed by 6e-8 relative (below one float32 ulp) moves the
+//     float64 output 2 by 2.3e-4 of its maximum;
+//   - so XNNPACK itself is 1.3e-3 away from the float64 result (1.26e-3
+//     from the float64 results rounded to float32 after every op), ours
+//     1.9e-3, and the two differ by 1.8e-3.
+//
+// It is checked at 3e-3. The other outputs of pose_landmark_full, and
+// output 2 of pose_landmark_lite and pose_landmark_heavy (6.0e-5, 7.2e-5),
+// meet 1e-4.
 var illConditioned = map[string]float64{
-	"pose_landmark_full/2":  3e-3,
-	"pose_landmark_heavy/2": 1e-3,
+	"pose_landmark_full/2": 3e-3,
 }
 
 // TestFixtures runs the ten real models (float16 originals and their
