@@ -66,6 +66,7 @@ func benchProgram(b *testing.B, be engine.Backend, path string, opt engine.Optio
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer() // ReportMetric allocates
 	ms := float64(b.Elapsed().Microseconds()) / 1e3 / float64(b.N)
 	b.ReportMetric(ms, "ms/run")
 	if gp, ok := p.(*Program); ok {

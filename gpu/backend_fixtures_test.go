@@ -162,3 +162,26 @@ func TestFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestFixtureRunAllocs checks that Run allocates nothing on the Go side
+// for a real model (the smallest fixture, in the device's default
+// precision).
+func TestFixtureRunAllocs(t *testing.T) {
+	needVulkan(t)
+	m, err := tflite.LoadFile(testenv.Model(t, "face_detection_short_range"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(m, engine.Options{Name: "face_detection_short_range", Profile: true})
+	var u *UnsupportedOpError
+	if errors.As(err, &u) {
+		t.Skipf("SKIP: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if n := testing.AllocsPerRun(2, func() { p.Run() }); n != 0 {
+		t.Errorf("Run allocates %v times", n)
+	}
+}
