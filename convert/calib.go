@@ -157,13 +157,20 @@ func OpenCalib(path string, inputs []engine.TensorInfo, opt CalibDataOptions) (C
 	if len(inputs) == 1 && !subdirs[CalibDirName(inputs[0].Name)] {
 		return nil, fmt.Errorf("%w: %s: no .npy, .png or .jpg files (for input %s)", ErrCalib, path, inputList(inputs))
 	}
-	// One sub-folder per input.
+	// One sub-folder per input; samples matched by file name without
+	// extension, in sorted order.
 	byInput := make([]map[string]string, len(inputs)) // sample key -> file
 	var keys []string
+	dirOf := map[string]string{} // sub-folder -> input name
 	for k, in := range inputs {
-		dir := filepath.Join(path, CalibDirName(in.Name))
-		if !subdirs[CalibDirName(in.Name)] {
-			return nil, fmt.Errorf("%w: %s: no sub-folder %q for input %s (a model with several inputs needs one sub-folder per input: %s)", ErrCalib, path, CalibDirName(in.Name), describe(in), inputList(inputs))
+		sub := CalibDirName(in.Name)
+		if other, dup := dirOf[sub]; dup {
+			return nil, fmt.Errorf("%w: inputs %q and %q both map to sub-folder %q", ErrCalib, other, in.Name, sub)
+		}
+		dirOf[sub] = in.Name
+		dir := filepath.Join(path, sub)
+		if !subdirs[sub] {
+			return nil, fmt.Errorf("%w: %s: no sub-folder %q for input %s (a model with several inputs needs one sub-folder per input: %s)", ErrCalib, path, sub, describe(in), inputList(inputs))
 		}
 		files, _, err := listSamples(dir)
 		if err != nil {
@@ -173,13 +180,17 @@ func OpenCalib(path string, inputs []engine.TensorInfo, opt CalibDataOptions) (C
 			return nil, fmt.Errorf("%w: %s: no .npy, .png or .jpg files (for input %s)", ErrCalib, dir, describe(in))
 		}
 		byInput[k] = map[string]string{}
-		for _, f := range files {
+		for _, f := range files { // sorted
 			key := strings.TrimSuffix(f, filepath.Ext(f))
 			if prev, dup := byInput[k][key]; dup {
-				return nil, fmt.Errorf("%w: %s: %s and %s are the same sample", ErrCalib, dir, prev, f)
+				return nil, fmt.Errorf("%w: %s and %s are the same sample", ErrCalib, prev, filepath.Join(dir, f))
 			}
 			byInput[k][key] = filepath.Join(dir, f)
-			if k == 0 {
+			if k > 0 {
+				if _, ok := byInput[0][key]; !ok {
+					return nil, fmt.Errorf("%w: %s has no matching sample for input %s in %s", ErrCalib, filepath.Join(dir, f), describe(inputs[0]), filepath.Join(path, CalibDirName(inputs[0].Name)))
+				}
+			} else {
 				keys = append(keys, key)
 			}
 		}
@@ -190,18 +201,9 @@ func OpenCalib(path string, inputs []engine.TensorInfo, opt CalibDataOptions) (C
 		for k, in := range inputs {
 			f, ok := byInput[k][key]
 			if !ok {
-				return nil, fmt.Errorf("%w: sample %q of input %s has no file in %s", ErrCalib, key, describe(inputs[0]), filepath.Join(path, CalibDirName(in.Name)))
+				return nil, fmt.Errorf("%w: %s has no matching sample for input %s in %s", ErrCalib, byInput[0][key], describe(in), filepath.Join(path, CalibDirName(in.Name)))
 			}
 			files[i] = append(files[i], f)
-		}
-	}
-	for k := 1; k < len(inputs); k++ {
-		if len(byInput[k]) != len(keys) {
-			for key, f := range byInput[k] {
-				if _, ok := byInput[0][key]; !ok {
-					return nil, fmt.Errorf("%w: %s has no matching sample for input %s in %s", ErrCalib, f, describe(inputs[0]), filepath.Join(path, CalibDirName(inputs[0].Name)))
-				}
-			}
 		}
 	}
 	return &fileSource{inputs: inputs, files: files, opt: opt}, nil

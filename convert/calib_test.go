@@ -167,6 +167,10 @@ func TestCalibBadInputs(t *testing.T) {
 	mk("multi")
 	writeNpy(t, filepath.Join(mk("multi/a_0"), "s1.npy"), []int{1, 2}, []float32{1, 2})
 	writeNpy(t, filepath.Join(mk("multi/b"), "s2.npy"), []int{3}, []float32{1, 2, 3})
+	for _, s := range []string{"s1", "s2"} {
+		writeNpy(t, filepath.Join(mk("multi2/a_0"), s+".npy"), []int{1, 2}, []float32{1, 2})
+	}
+	writeNpy(t, filepath.Join(mk("multi2/b"), "s1.npy"), []int{3}, []float32{1, 2, 3})
 
 	cases := []struct {
 		name   string
@@ -188,7 +192,8 @@ func TestCalibBadInputs(t *testing.T) {
 		{"image for a non-image input", "smallimg", in, CalibDataOptions{Resize: true}, []string{"a.png", "FLOAT32 [1 H W 3]", `"x"`}},
 		{"batch for two inputs", "shape.npy", two, CalibDataOptions{}, []string{"shape.npy", "one input", `"a:0"`, `"b"`}},
 		{"no sub-folders", "badshape", two, CalibDataOptions{}, []string{`sub-folder "a_0"`, `"a:0" FLOAT32[1 2]`}},
-		{"unmatched samples", "multi", two, CalibDataOptions{}, []string{"s1", filepath.Join("multi", "b")}},
+		{"extra sample", "multi", two, CalibDataOptions{}, []string{filepath.Join("multi", "b", "s2.npy"), "no matching sample", `"a:0"`, filepath.Join("multi", "a_0")}},
+		{"missing sample", "multi2", two, CalibDataOptions{}, []string{filepath.Join("multi2", "a_0", "s2.npy"), "no matching sample", `"b" FLOAT32[1 3]`, filepath.Join("multi2", "b")}},
 		{"bad channel order", "smallimg", img, CalibDataOptions{Channels: "rgba"}, []string{"rgba"}},
 	}
 	for _, c := range cases {
