@@ -254,10 +254,20 @@ func (o *Observer) RangeOf(m Method) (Range, error) {
 	return o.clip(a), nil
 }
 
-// clip returns the observed range clipped to [-a, a].
+// clip returns the observed range clipped to [-a, a]. For one-sided data
+// whose values all lie beyond a (a positive tensor with a below its
+// minimum), the range shrinks to the observed value nearest 0.
 func (o *Observer) clip(a float64) Range {
 	lo, hi := float64(o.st.Min), float64(o.st.Max)
-	return Range{float32(math.Max(lo, -a)), float32(math.Min(hi, a))}
+	r := Range{float32(math.Max(lo, -a)), float32(math.Min(hi, a))}
+	if r.Max < r.Min {
+		if lo > 0 {
+			r.Max = r.Min
+		} else {
+			r.Min = r.Max
+		}
+	}
+	return r
 }
 
 // absMax returns max|x| over the finite values.

@@ -295,6 +295,26 @@ func TestObserverSpecialValues(t *testing.T) {
 			}
 		}
 	}
+	// One-sided data away from 0: every method stays inside the observed
+	// range, even a percentile below the smallest magnitude.
+	g := lcg(9)
+	for _, sign := range []float32{1, -1} {
+		x := make([]float32, 10000)
+		for i := range x {
+			x[i] = sign * float32(5+g.uniform())
+		}
+		for _, m := range Methods {
+			for _, p := range []float64{0.01, 50, 99.99} {
+				o, _ := NewObserver(ObserverOptions{Method: m, Percentile: p})
+				o.Observe(x)
+				r, err := o.Range()
+				st := o.Stats()
+				if err != nil || r.Min > r.Max || r.Min < st.Min || r.Max > st.Max {
+					t.Errorf("%s (p %g) on [%g, %g]: %v %v", m, p, st.Min, st.Max, r, err)
+				}
+			}
+		}
+	}
 	// Nothing finite.
 	o, _ = NewObserver(ObserverOptions{Method: Entropy})
 	o.Observe([]float32{nan, inf})
