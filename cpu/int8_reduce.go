@@ -6,9 +6,16 @@ import (
 	"github.com/fp16tool/fp16tool/graph"
 )
 
-func init() { qbuiltins[graph.OpMean] = prepareQMean }
+func init() {
+	qbuiltins[graph.OpMean] = prepareQReduce(true)
+	qbuiltins[graph.OpSum] = prepareQReduce(false)
+}
 
-// MEAN of INT8 as TFLite computes it: the int32 sum of the values, then
+// MEAN and SUM of INT8 reduce to the int32 sum of the raw values. The
+// default kernels then compute what TFLite's XNNPACK delegate does:
+// round half to even of sum × s + (out zero point - count × in zero point
+// × s) in float32, s = in scale / out scale (divided by the count for
+// MEAN). With Options.Reference, MEAN is TFLite's reference: the sum, then
 //   - over axes 1 and 2 of a rank-4 input with keep_dims (the global
 //     average pool of most models): the sum of (q - in zero point) times
 //     the multiplier in scale / out scale, divided by the count rounding
@@ -18,7 +25,15 @@ func init() { qbuiltins[graph.OpMean] = prepareQMean }
 //   - otherwise: round(sum/count × s + (-in zero point × s + 0.5)) + out
 //     zero point in float32, s = in scale / out scale
 //     (reference_ops::QuantizedMeanOrSum).
-func prepareQMean(x *opCtx) (kernel, error) {
+//
+// With Options.Reference, SUM is round(sum × s + (-in zero point × s ×
+// count + 0.5)) + out zero point in float32 (QuantizedMeanOrSum's sum),
+// clamped.
+func prepareQReduce(mean bool) prepareFunc {
+	return func(x *opCtx) (kernel, error) { return prepareQMeanSum(x, mean) }
+}
+
+func prepareQMeanSum(x *opCtx, mean bool) (kernel, error) {
 	ra, err := reduceSetup(x)
 	if err != nil {
 		return nil, err
@@ -31,6 +46,21 @@ func prepareQMean(x *opCtx) (kernel, error) {
 	sum := make([]int32, out.n)
 	var finish func(s int32) int32
 	switch {
+	case !x.c.opt.Reference:
+		sc := pin.Scale / pout.Scale
+		if mean {
+			sc /= float32(count)
+		}
+		bias := float32(pout.ZeroPoint) - float32(pin.ZeroPoint*count)*sc
+		finish = func(s int32) int32 {
+			return int32(math.RoundToEven(float64(float32(s)*sc + bias)))
+		}
+	case !mean:
+		sc := pin.Scale / pout.Scale
+		bias := -float32(pin.ZeroPoint)*sc*float32(count) + 0.5
+		finish = func(s int32) int32 {
+			return int32(math.Round(float64(float32(s)*sc+bias))) + pout.ZeroPoint
+		}
 	case count == 0:
 		finish = func(int32) int32 { return 0 }
 	case ra.hw:

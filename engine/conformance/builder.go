@@ -181,8 +181,8 @@ func makeInputs(name string, m *graph.Model, specs []inputSpec) []tensorio.Tenso
 		for i, d := range t.Shape {
 			shape[i] = int(d)
 		}
-		if t.Type == graph.Int8 {
-			out = append(out, tensorio.Tensor{Name: t.Name, Type: graph.Int8, Shape: shape, Data: fillInt8(b, "input"+itoa(k), n)})
+		if t.Type == graph.Int8 || t.Type == graph.Uint8 {
+			out = append(out, tensorio.Tensor{Name: t.Name, Type: t.Type, Shape: shape, Data: fillInt8(b, "input"+itoa(k), n)})
 			continue
 		}
 		r := b.rng("input" + itoa(k))

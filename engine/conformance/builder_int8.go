@@ -19,7 +19,13 @@ func qp(scale float32, zero int) *graph.Quantization {
 // qinput adds an INT8 model input with parameters q, filled uniformly over
 // [-128, 127].
 func (b *builder) qinput(q *graph.Quantization, shape ...int) int {
-	i := b.tensor(&graph.Tensor{Name: "input" + itoa(len(b.ins)), Type: graph.Int8, Shape: i32s(shape), Quant: q})
+	return b.qinputT(graph.Int8, q, shape...)
+}
+
+// qinputT adds an INT8 or UINT8 model input with parameters q, filled
+// uniformly over the type's range.
+func (b *builder) qinputT(d graph.DType, q *graph.Quantization, shape ...int) int {
+	i := b.tensor(&graph.Tensor{Name: "input" + itoa(len(b.ins)), Type: d, Shape: i32s(shape), Quant: q})
 	b.sg.Inputs = append(b.sg.Inputs, i)
 	b.ins = append(b.ins, inputSpec{-128, 127})
 	return i
@@ -32,7 +38,14 @@ func (b *builder) qout(q *graph.Quantization) int {
 
 // qop adds an op with one new INT8 output of parameters q.
 func (b *builder) qop(code graph.OpCode, options any, q *graph.Quantization, inputs ...int) int {
+	return b.qopT(graph.Int8, code, options, q, inputs...)
+}
+
+// qopT adds an op with one new output of type d (INT8 or UINT8) and
+// parameters q.
+func (b *builder) qopT(d graph.DType, code graph.OpCode, options any, q *graph.Quantization, inputs ...int) int {
 	o := b.qout(q)
+	b.sg.Tensors[o].Type = d
 	b.sg.Ops = append(b.sg.Ops, &graph.Op{Code: code, Version: 1, Inputs: inputs, Outputs: []int{o}, Options: options})
 	return o
 }
@@ -88,7 +101,7 @@ func (b *builder) qbias(scales []float32, lim int) int {
 	return b.tensor(&graph.Tensor{Name: "const" + itoa(len(b.sg.Tensors)), Type: graph.Int32, Shape: []int32{int32(len(scales))}, Data: data, Quant: q})
 }
 
-// fillInt8 fills n INT8 values uniformly over [-128, 127].
+// fillInt8 fills n INT8 (or UINT8) values uniformly over the type's range.
 func fillInt8(b *builder, salt string, n int) []byte {
 	r := b.rng(salt)
 	data := make([]byte, n)

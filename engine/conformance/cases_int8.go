@@ -28,6 +28,18 @@ func int8Cases() []Case {
 		add(b.finish(b.qop(graph.OpQuantize, nil, qp(0.0313, -10), b.qinput(qa, 2, 16, 16, 4))))
 	}
 	{
+		b := newBuilder("int8_quantize_uint8_to_int8")
+		add(b.finish(b.qop(graph.OpQuantize, nil, qp(0.0473, 3), b.qinputT(graph.Uint8, qp(0.0473, 131), 2, 16, 16, 4))))
+	}
+	{
+		b := newBuilder("int8_quantize_int8_to_uint8")
+		add(b.finish(b.qopT(graph.Uint8, graph.OpQuantize, nil, qp(0.0473, 131), b.qinput(qa, 2, 16, 16, 4))))
+	}
+	{
+		b := newBuilder("int8_dequantize_uint8")
+		add(b.finish(b.op(graph.OpDequantize, nil, b.qinputT(graph.Uint8, qp(0.0473, 131), 2, 16, 16, 4))))
+	}
+	{
 		b := newBuilder("int8_dequantize")
 		add(b.finish(b.op(graph.OpDequantize, nil, b.qinput(qa, 2, 16, 16, 4))))
 	}
@@ -90,6 +102,18 @@ func int8Cases() []Case {
 	{
 		b := newBuilder("int8_mean_hw_same_params")
 		add(b.finish(b.qop(graph.OpMean, graph.ReducerOptions{KeepDims: true}, qa, b.qinput(qa, 4, 7, 7, 64), b.vec(1, 2))))
+	}
+	{
+		b := newBuilder("int8_mean_last_axis")
+		add(b.finish(b.qop(graph.OpMean, graph.ReducerOptions{}, qp(0.0109, 5), b.qinput(qa, 16, 64, 24), b.vec(-1))))
+	}
+	{
+		b := newBuilder("int8_mean_last_axis_same_params")
+		add(b.finish(b.qop(graph.OpMean, graph.ReducerOptions{}, qa, b.qinput(qa, 16, 64, 24), b.vec(-1))))
+	}
+	{
+		b := newBuilder("int8_sum_axis1_keep_dims")
+		add(b.finish(b.qop(graph.OpSum, graph.ReducerOptions{KeepDims: true}, qp(0.31, -2), b.qinput(qa, 16, 6, 64), b.vec(1))))
 	}
 	// CONCATENATION, SPLIT (equal parameters)
 	{
