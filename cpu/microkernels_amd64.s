@@ -313,114 +313,45 @@ rdone:
 	RET
 
 // Elementwise kernels over the first n&^7 floats:
-// out[i] = clamp(a[i] OP b[i], lo, hi); clampAsm ignores b.
+// out[i] = clamp(a[i] OP b[i], lo, hi), one function per OP from this
+// template. clampAsm is the template with VMAXPS: its callers pass b = a,
+// and max(a, a) = a.
+#define BINCLAMP(name, OP) \
+TEXT name(SB), NOSPLIT, $0-40 \
+	MOVQ         n+0(FP), CX \
+	MOVQ         a+8(FP), SI \
+	MOVQ         b+16(FP), DX \
+	MOVQ         out+24(FP), DI \
+	VBROADCASTSS lo+32(FP), Y14 \
+	VBROADCASTSS hi+36(FP), Y15 \
+	SHRQ         $3, CX \
+	JEQ          done \
+loop: \
+	VMOVUPS (SI), Y0 \
+	OP      (DX), Y0, Y0 \
+	VMAXPS  Y14, Y0, Y0 \
+	VMINPS  Y15, Y0, Y0 \
+	VMOVUPS Y0, (DI) \
+	ADDQ    $32, SI \
+	ADDQ    $32, DX \
+	ADDQ    $32, DI \
+	DECQ    CX \
+	JNZ     loop \
+done: \
+	VZEROUPPER \
+	RET
 
 // func addClampAsm(n int, a, b, out *float32, lo, hi float32)
-TEXT ·addClampAsm(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         out+24(FP), DI
-	VBROADCASTSS lo+32(FP), Y14
-	VBROADCASTSS hi+36(FP), Y15
-	SHRQ         $3, CX
-	JEQ          addClampAsm_done
-
-addClampAsm_loop:
-	VMOVUPS (SI), Y0
-	VADDPS   (DX), Y0, Y0
-	VMAXPS  Y14, Y0, Y0
-	VMINPS  Y15, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     addClampAsm_loop
-
-addClampAsm_done:
-	VZEROUPPER
-	RET
+BINCLAMP(·addClampAsm, VADDPS)
 
 // func subClampAsm(n int, a, b, out *float32, lo, hi float32)
-TEXT ·subClampAsm(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         out+24(FP), DI
-	VBROADCASTSS lo+32(FP), Y14
-	VBROADCASTSS hi+36(FP), Y15
-	SHRQ         $3, CX
-	JEQ          subClampAsm_done
-
-subClampAsm_loop:
-	VMOVUPS (SI), Y0
-	VSUBPS   (DX), Y0, Y0
-	VMAXPS  Y14, Y0, Y0
-	VMINPS  Y15, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     subClampAsm_loop
-
-subClampAsm_done:
-	VZEROUPPER
-	RET
+BINCLAMP(·subClampAsm, VSUBPS)
 
 // func mulClampAsm(n int, a, b, out *float32, lo, hi float32)
-TEXT ·mulClampAsm(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         out+24(FP), DI
-	VBROADCASTSS lo+32(FP), Y14
-	VBROADCASTSS hi+36(FP), Y15
-	SHRQ         $3, CX
-	JEQ          mulClampAsm_done
-
-mulClampAsm_loop:
-	VMOVUPS (SI), Y0
-	VMULPS   (DX), Y0, Y0
-	VMAXPS  Y14, Y0, Y0
-	VMINPS  Y15, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     mulClampAsm_loop
-
-mulClampAsm_done:
-	VZEROUPPER
-	RET
+BINCLAMP(·mulClampAsm, VMULPS)
 
 // func clampAsm(n int, a, b, out *float32, lo, hi float32)
-TEXT ·clampAsm(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         a+8(FP), SI
-	MOVQ         b+16(FP), DX
-	MOVQ         out+24(FP), DI
-	VBROADCASTSS lo+32(FP), Y14
-	VBROADCASTSS hi+36(FP), Y15
-	SHRQ         $3, CX
-	JEQ          clampAsm_done
-
-clampAsm_loop:
-	VMOVUPS (SI), Y0
-	VMAXPS  Y14, Y0, Y0
-	VMINPS  Y15, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     clampAsm_loop
-
-clampAsm_done:
-	VZEROUPPER
-	RET
+BINCLAMP(·clampAsm, VMAXPS)
 
 // func hardSwishAsm(n int, x, out *float32)
 // out[i] = x[i] * clamp(x[i]+3, 0, 6) * (1/6) for the first n&^7 floats.
