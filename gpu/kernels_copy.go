@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/fp16tool/fp16tool/graph"
@@ -430,7 +431,9 @@ func (k *Kernels) Reduce(s *Sequence, mean bool, shape, axes []int, in, out *Buf
 // in [Batch][InH][InW][InC], filter [OutC][KH][KW][InC], bias [OutC] (pass
 // zeros when the op has none), out [Batch][OutH][OutW][OutC]; input pixel
 // (iy, ix) lands on output (iy*StrideH - PadTop + ky, ix*StrideW - PadLeft
-// + kx). Dilations must be 1. Uses the vec4 variant when InC % 4 == 0.
+// + kx). Dilations must be 1. One dispatch per output phase (StrideH x
+// StrideW of them), each taking only its taps; the vec4 variant when
+// InC % 4 == 0.
 func (k *Kernels) TransposeConv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buffer) error {
 	if err := c.check("transpose_conv"); err != nil {
 		return err
@@ -442,15 +445,49 @@ func (k *Kernels) TransposeConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		[]int{c.Batch * c.InH * c.InW * c.InC, c.OutC * c.KH * c.KW * c.InC, c.OutC, c.Batch * c.OutH * c.OutW * c.OutC}); err != nil {
 		return err
 	}
-	t := k.tile
+	t := narrowTile(k.tile, c.OutC)
 	variant := ""
 	if c.InC%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	p, err := k.pipeline("transpose_conv", variant, 4, 60, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	nx := CeilDiv(c.OutC, t.N)
+	gx := groupX
+	if nx < groupX {
+		gx = 1 << bits.Len(uint(nx-1)) // the smallest power of two >= nx
+	}
+	gy := groupX * groupY / gx
+	p, err := k.pipeline("transpose_conv", variant, 4, 76, uint32(gx), uint32(gy), 1, uint32(c.Act), uint32(t.M), uint32(t.N))
 	if err != nil {
 		return err
 	}
-	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(),
-		CeilDiv(CeilDiv(c.OutC, t.N), groupX), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), groupY), 1)
+	for py := range min(c.StrideH, c.OutH) {
+		qh := CeilDiv(c.OutH-py, c.StrideH)
+		ky0 := (py + c.PadTop) % c.StrideH
+		cy := (py + c.PadTop - ky0) / c.StrideH
+		for px := range min(c.StrideW, c.OutW) {
+			qw := CeilDiv(c.OutW-px, c.StrideW)
+			kx0 := (px + c.PadLeft) % c.StrideW
+			cx := (px + c.PadLeft - kx0) / c.StrideW
+			m := c.Batch * qh * qw
+			if err := s.Dispatch(p, []*Buffer{in, filter, bias, out},
+				push32(c.InH, c.InW, c.InC, c.OutH, c.OutW, c.OutC, c.KH, c.KW, c.StrideH, c.StrideW,
+					py, px, qh, qw, ky0, kx0, cy, cx, m),
+				CeilDiv(nx, gx), CeilDiv(CeilDiv(m, t.M), gy), 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// narrowTile is tile t for n output channels: where n < t.N, the tile
+// takes n (rounded up to a power of two) channels and as many more pixels
+// as keep its t.M*t.N outputs, so that a narrow output (a segmentation
+// mask of one channel) does not leave most accumulators idle.
+func narrowTile(t Tile, n int) Tile {
+	if n >= t.N {
+		return t
+	}
+	tn := 1 << bits.Len(uint(n-1))
+	return Tile{M: t.M * t.N / tn, N: tn}
 }

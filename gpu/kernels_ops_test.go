@@ -674,6 +674,8 @@ func TestTransposeConv2D(t *testing.T) {
 		{"k4s2_pad1", 1, 6, 3, 4, 6, 4, 4, 2, 2, 12, 6, 1, 1, graph.ActNone},
 		{"k3s1_pad1", 1, 7, 7, 5, 3, 3, 3, 1, 1, 7, 7, 1, 1, graph.ActRelu6},
 		{"k5x3_s3x1", 1, 3, 4, 16, 9, 5, 3, 3, 1, 9, 5, 1, 0, graph.ActTanh},
+		{"k2s2_oc1_vec4", 1, 9, 7, 16, 1, 2, 2, 2, 2, 18, 14, 0, 0, graph.ActNone},
+		{"k3s2_oc3", 2, 5, 6, 5, 3, 3, 3, 2, 2, 10, 12, 1, 1, graph.ActRelu},
 	} {
 		cp := Conv2DParams{Batch: c.n, InH: c.h, InW: c.w, InC: c.ic, OutH: c.oh, OutW: c.ow, OutC: c.oc, KH: c.kh, KW: c.kw,
 			StrideH: c.sh, StrideW: c.sw, DilationH: 1, DilationW: 1, PadTop: c.pt, PadLeft: c.pl, Act: c.act}

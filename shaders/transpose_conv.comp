@@ -1,11 +1,16 @@
 #version 450
 // TRANSPOSE_CONV and MediaPipe's Convolution2DTransposeBias, NHWC, in
-// gather form: out[b][oy][ox][oc] = act(bias[oc] + sum over ky, kx with
-//   iy = (oy + PT - ky) / SH and ix = (ox + PL - kx) / SW exact and inside
-// of sum_c in[b][iy][ix][c] * w[oc][ky][kx][c]). Register tiled without
-// shared memory like conv2d.comp: each invocation computes TM output
-// pixels (of the flattened b*OH*OW) by TN output channels; x indexes
-// channel tiles, y pixel tiles.
+// gather form: out[b][oy][ox][oc] = act(bias[oc] + sum over the taps
+// ky, kx with iy = (oy + PT - ky) / SH and ix = (ox + PL - kx) / SW exact
+// and inside of sum_c in[b][iy][ix][c] * w[oc][ky][kx][c]).
+// One dispatch per output phase (py, px): the output pixels
+// oy = py + SH*qy, ox = px + SW*qx, which all take the taps
+// ky = KY0 + SH*j, kx = KX0 + SW*i at iy = qy + CY - j, ix = qx + CX - i
+// (KY0, CY, KX0, CX computed by the caller), so no tap is wasted and the
+// inner loops divide nothing. Register tiled without shared memory like
+// conv2d.comp: each invocation computes TM pixels of the phase (of the
+// flattened b*QH*QW) by TN output channels; x indexes channel tiles, y
+// pixel tiles.
 // Variant vec4 (-DVEC4): loads 4 consecutive channels at once; needs
 // C % 4 == 0.
 #include "common.h"
@@ -27,44 +32,43 @@ layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
 layout(std430, binding = 2) readonly buffer Bias { sfloat bias[]; };
 layout(std430, binding = 3) writeonly buffer Out { sfloat dst[]; };
 layout(push_constant) uniform Params {
-	uint H, W, C, OH, OW, OC, KH, KW, SH, SW, DH, DW; // DH, DW unused (1)
-	int PT, PL;
-	uint M; // batch * OH * OW
+	uint H, W, C, OH, OW, OC, KH, KW, SH, SW;
+	uint PY, PX;   // the phase
+	uint QH, QW;   // its pixels per column and row
+	uint KY0, KX0; // its first taps
+	int CY, CX;    // input offsets of the first taps
+	uint M;        // batch * QH * QW
 } p;
 
 void main() {
 	uint n0 = gl_GlobalInvocationID.x * uint(TN);
 	uint m0 = gl_GlobalInvocationID.y * uint(TM);
 	if (n0 >= p.OC || m0 >= p.M) return;
-	int oy[TM];
-	int ox[TM];
+	int iy0[TM];
+	int ix0[TM];
 	uint ib[TM];
 	[[unroll]] for (int i = 0; i < TM; i++) {
 		uint m = min(m0 + uint(i), p.M - 1);
-		uint t = m / p.OW;
-		oy[i] = int(t % p.OH) + p.PT;
-		ox[i] = int(m % p.OW) + p.PL;
-		ib[i] = t / p.OH * p.H * p.W * CS;
+		uint t = m / p.QW;
+		iy0[i] = int(t % p.QH) + p.CY;
+		ix0[i] = int(m % p.QW) + p.CX;
+		ib[i] = t / p.QH * p.H * p.W * CS;
 	}
 	uint wr[TN];
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
 	vtype acc[TM * TN];
 	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
-	for (uint ky = 0; ky < p.KH; ky++) {
-		for (uint kx = 0; kx < p.KW; kx++) {
+	int dy = 0;
+	for (uint ky = p.KY0; ky < p.KH; ky += p.SH) {
+		int dx = 0;
+		for (uint kx = p.KX0; kx < p.KW; kx += p.SW) {
 			int off[TM];
-			bool any = false;
 			[[unroll]] for (int i = 0; i < TM; i++) {
-				int ty = oy[i] - int(ky);
-				int tx = ox[i] - int(kx);
-				int iy = ty / int(p.SH);
-				int ix = tx / int(p.SW);
-				bool inside = ty >= 0 && tx >= 0 && iy * int(p.SH) == ty && ix * int(p.SW) == tx &&
-				              iy < int(p.H) && ix < int(p.W);
+				int iy = iy0[i] - dy;
+				int ix = ix0[i] - dx;
+				bool inside = iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
 				off[i] = inside ? int(ib[i] + (uint(iy) * p.W + uint(ix)) * CS) : -1;
-				any = any || inside;
 			}
-			if (!any) continue;
 			uint wo = (ky * p.KW + kx) * CS;
 			for (uint c = 0; c < CS; c++) {
 				vtype av[TM];
@@ -74,11 +78,17 @@ void main() {
 				[[unroll]] for (int i = 0; i < TM; i++)
 					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
 			}
+			dx++;
 		}
+		dy++;
 	}
 	[[unroll]] for (int i = 0; i < TM; i++) {
 		uint m = m0 + uint(i);
 		if (m >= p.M) break;
+		uint t = m / p.QW;
+		uint oy = p.PY + t % p.QH * p.SH;
+		uint ox = p.PX + m % p.QW * p.SW;
+		uint o = ((t / p.QH * p.OH + oy) * p.OW + ox) * p.OC;
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
 #ifdef VEC4
@@ -87,7 +97,7 @@ void main() {
 #else
 			afloat sum = acc[i * TN + j];
 #endif
-			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(sum + afloat(bias[n])));
+			if (n < p.OC) dst[o + n] = sfloat(activate(sum + afloat(bias[n])));
 		}
 	}
 }
