@@ -9,7 +9,7 @@
 # Needs Node and `npm ci` in tools/oracle, and testdata/fetch.sh.
 #
 # -p runs the measurement (both runtimes, not the build) under the
-# real-time FIFO policy (chrt -f 10; needs root or CAP_SYS_NICE), so that
+# real-time round-robin policy (chrt -r 10; needs root or CAP_SYS_NICE), so that
 # other processes on a shared machine do not preempt it: on a 2-core VM
 # shared with busy neighbours this is the difference between noise and a
 # measurement.
@@ -23,7 +23,7 @@ while getopts t:r:n:p opt; do
 	t) threads=$OPTARG ;;
 	r) runs=$OPTARG ;;
 	n) rounds=$OPTARG ;;
-	p) prio="chrt -f 10" ;;
+	p) prio="chrt -r 10" ;;
 	*) echo "usage: $0 [-t THREADS] [-r RUNS] [-n ROUNDS] [-p] [MODEL.tflite ...]" >&2; exit 2 ;;
 	esac
 done
