@@ -89,27 +89,33 @@ func (x *opCtx) int8Requant(a convArgs, nch, axis int) (*i8Requant, error) {
 
 // weightScales returns one scale per output channel of symmetric INT8
 // weights w (per-tensor scales repeated), checking that they are quantized
-// per tensor or along axis with zero points 0.
+// per tensor or along axis with zero points 0 and scales finite and not
+// negative (0 is a channel of zeros).
 func (x *opCtx) weightScales(w *tensor, nch, axis int) ([]float32, error) {
-	p, err := x.quant(w)
-	if err != nil {
-		return nil, err
+	q := w.src.Quant
+	if q == nil || len(q.Scale) == 0 {
+		return nil, x.errorf("weights %v have no quantization parameters", w)
 	}
-	for _, z := range p.Zero {
+	for _, z := range q.ZeroPoint {
 		if z != 0 {
 			return nil, x.errorf("weights %v have zero point %d; int8 weights must be symmetric (zero point 0)", w, z)
 		}
 	}
+	for _, v := range q.Scale {
+		if !(v >= 0) || v > math.MaxFloat32 {
+			return nil, x.errorf("weights %v have scale %v; scales must be finite and not negative", w, v)
+		}
+	}
 	s := make([]float32, nch)
 	switch {
-	case p.Axis < 0:
+	case len(q.Scale) == 1:
 		for c := range s {
-			s[c] = p.Scale[0]
+			s[c] = q.Scale[0]
 		}
-	case p.Axis == axis && len(p.Scale) == nch:
-		copy(s, p.Scale)
+	case int(q.QuantizedDimension) == axis && len(q.Scale) == nch:
+		copy(s, q.Scale)
 	default:
-		return nil, x.errorf("weights %v are quantized along axis %d with %d scales; want axis %d with %d", w, p.Axis, len(p.Scale), axis, nch)
+		return nil, x.errorf("weights %v are quantized along axis %d with %d scales; want axis %d with %d", w, q.QuantizedDimension, len(q.Scale), axis, nch)
 	}
 	return s, nil
 }

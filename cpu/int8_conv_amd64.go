@@ -54,22 +54,3 @@ func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32
 //
 //go:noescape
 func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
-
-// i8DWQuads reports whether the depthwise kernel can use AVX-512 VNNI on
-// quads of taps (VPERMB builds them).
-var i8DWQuads = cpu.X86.HasAVX512VBMI
-
-// i8DWQuadRow builds one row of the depthwise quad buffer: for nx pixels
-// pstep bytes apart from src and each group of 16 channels, the 16 int8
-// values at src, src+dstep, src+2·dstep and src+3·dstep plus 128,
-// interleaved by channel into 64 bytes at dst (idx is VPERMB's index).
-//
-//go:noescape
-func i8DWQuadRow(nx, c16 int, src *int8, pstep, dstep int, dst *byte, idx *byte)
-
-// i8DWRowVNNI computes, for npix pixels xstep bytes apart from x in the
-// quad buffer, acc[p][16g+j] = Σ_t Σ_k quad x[p×xstep + off_t + 64g +
-// 4j+k] × w[t][16g+j][k] (uint8 × int8, VPDPBUSD) for g < c16.
-//
-//go:noescape
-func i8DWRowVNNI(npix, c16, ntaps int, offs *int, x *byte, xstep int, w *byte, wstride int, acc *int32)

@@ -2,21 +2,21 @@ package cpu
 
 import (
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // threadCPU returns the CPU time the calling OS thread has used
-// (getrusage RUSAGE_THREAD): on a loaded machine it measures a
+// (CLOCK_THREAD_CPUTIME_ID): on a loaded machine it measures a
 // single-thread kernel without the time other processes take.
 func threadCPU() time.Duration {
-	var ru syscall.Rusage
-	const rusageThread = 1
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }
 
 // loopCPU runs f b.N times (b.Loop) on one locked thread and reports the

@@ -2,7 +2,13 @@
 
 package cpu
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
+
+// threadCPU is 0 without a per-thread CPU clock.
+func threadCPU() time.Duration { return 0 }
 
 // loopCPU runs f b.N times (b.Loop); without a per-thread CPU clock it
 // reports nothing more.

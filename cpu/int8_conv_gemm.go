@@ -276,25 +276,34 @@ func (e *i8Conv) run(pl *pool, in []int8, zero []int32) {
 	pl.run(tiles, grainFor(cost/4), func(lo, hi int) { e.tiles(lo, hi) })
 }
 
+// i8Group is the number of 4-pixel tiles whose accumulators one epilogue
+// call takes (calls cost more than narrow blocks' work).
+const i8Group = 4
+
 // tiles computes tiles [lo, hi) of 4 output pixels.
 func (e *i8Conv) tiles(lo, hi int) {
 	g := e.g
 	m := g.batch * g.outH * g.outW
 	hw := g.outH * g.outW
-	var acc [i8Tile * i8MaxBlock]int32
-	var base [i8Tile]int
-	for t := lo; t < hi; t++ {
-		p0 := t * i8Tile
-		np := min(i8Tile, m-p0)
-		for i := range base {
-			p := p0 + min(i, np-1)
-			n, r := p/hw, p%hw
-			oy, ox := r/g.outW, r%g.outW
-			base[i] = ((n*e.ph+oy*g.strideH)*e.pw + ox*g.strideW) * e.kp * e.esz
+	var acc [i8Group * i8Tile * i8MaxBlock]int32
+	var base [i8Group][i8Tile]int
+	for t0 := lo; t0 < hi; t0 += i8Group {
+		nt := min(i8Group, hi-t0)
+		p0 := t0 * i8Tile
+		np := min(nt*i8Tile, m-p0)
+		for k := 0; k < nt; k++ {
+			for i := range base[k] {
+				p := min(p0+k*i8Tile+i, m-1)
+				n, r := p/hw, p%hw
+				oy, ox := r/g.outW, r%g.outW
+				base[k][i] = ((n*e.ph+oy*g.strideH)*e.pw + ox*g.strideW) * e.kp * e.esz
+			}
 		}
 		for b := 0; b < e.nblk; b++ {
-			e.tile(&base, b, acc[:i8Tile*e.nb])
-			e.finish(acc[:i8Tile*e.nb], p0, np, b)
+			for k := 0; k < nt; k++ {
+				e.tile(&base[k], b, acc[k*i8Tile*e.nb:(k+1)*i8Tile*e.nb])
+			}
+			e.finish(acc[:np*e.nb], p0, np, b)
 		}
 	}
 }
@@ -356,37 +365,28 @@ func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
 		}
 		return
 	}
-	// The requantization runs on nc rounded up to 16 (8 with AVX2)
-	// lanes; the parameters are padded that far. A partial block goes
-	// through a buffer, one pixel at a time.
-	lanes := (nc + 15) &^ 15
-	if e.isa == i8AVX2 {
-		lanes = (nc + 7) &^ 7
-	}
-	if lanes == nc {
-		e.requant(npix, lanes, &acc[0], &p.out8[p0*outC+c0], outC, c0)
+	// The requantization runs on 16 lanes (AVX-512) or 8 (AVX2, also on
+	// AVX-512 machines) at a time, writing straight into the output when
+	// nc is a multiple of that, else into a buffer (the parameters are
+	// padded to the block width) from which the nc wanted bytes are
+	// copied.
+	if e.isa == i8VNNI && nc%16 == 0 {
+		i8RequantAVX512(npix, nc, &acc[0], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
 		return
 	}
-	for i := 0; i < npix; i++ {
-		e.requantPartial(lanes, acc[i*e.nb:], p.out8[(p0+i)*outC+c0:(p0+i)*outC+c0+nc], c0)
+	lanes := (nc + 7) &^ 7
+	if lanes == nc {
+		i8RequantAVX2(npix, nc, &acc[0], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
+		return
 	}
-}
-
-// requant runs the vector requantization of npix pixels of n lanes from
-// channel c0 (accumulators nb apart, outputs outStride apart).
-func (e *i8Conv) requant(npix, n int, acc *int32, out *int8, outStride, c0 int) {
-	p := &e.epi
-	if e.isa == i8VNNI {
-		i8RequantAVX512(npix, n, acc, e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], out, outStride, p.r.outZero, p.r.lo, p.r.hi)
-	} else {
-		i8RequantAVX2(npix, n, acc, e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], out, outStride, p.r.outZero, p.r.lo, p.r.hi)
+	var tmp [512]int8
+	step := len(tmp) / lanes
+	for i0 := 0; i0 < npix; i0 += step {
+		n := min(step, npix-i0)
+		i8RequantAVX2(n, lanes, &acc[i0*e.nb], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &tmp[0], lanes, p.r.outZero, p.r.lo, p.r.hi)
+		for i := 0; i < n; i++ {
+			o := (p0+i0+i)*outC + c0
+			copy(p.out8[o:o+nc], tmp[i*lanes:i*lanes+nc])
+		}
 	}
-}
-
-// requantPartial requantizes one pixel's n lanes into a buffer and copies
-// the len(dst) wanted ones.
-func (e *i8Conv) requantPartial(n int, acc []int32, dst []int8, c0 int) {
-	var tmp [i8DWBlock]int8
-	e.requant(1, n, &acc[0], &tmp[0], 0, c0)
-	copy(dst, tmp[:len(dst)])
 }

@@ -28,13 +28,3 @@ func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32
 func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32) {
 	panic("unreachable: i8DWRowAVX2 without assembly")
 }
-
-var i8DWQuads = false
-
-func i8DWQuadRow(nx, c16 int, src *int8, pstep, dstep int, dst *byte, idx *byte) {
-	panic("unreachable: i8DWQuadRow without assembly")
-}
-
-func i8DWRowVNNI(npix, c16, ntaps int, offs *int, x *byte, xstep int, w *byte, wstride int, acc *int32) {
-	panic("unreachable: i8DWRowVNNI without assembly")
-}

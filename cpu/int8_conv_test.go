@@ -172,20 +172,14 @@ func TestInt8DepthwiseFastMatchesReference(t *testing.T) {
 		want := make([]int8, g.batch*g.outH*g.outW*g.outC)
 		dwRefInt8(g, q, in, w, bias, want)
 		for _, isa := range i8ISAs() {
-			// With AVX-512 VNNI, both the quad path and the VPMULLD one.
-			for _, quads := range []bool{true, false} {
-				saved := i8DWQuads
-				i8DWQuads = i8DWQuads && quads
-				d := newI8DW(g, w, isa)
-				i8DWQuads = saved
-				d.setRequant(q, bias)
-				got := make([]int8, len(want))
-				d.epi.out8 = got
-				d.run(pl, in, []int32{q.inZero})
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("%s (quads %v), geometry %+v: output %d is %d, want %d", i8ISAName(isa), d.quad != nil, *g, i, got[i], want[i])
-					}
+			d := newI8DW(g, w, isa)
+			d.setRequant(q, bias)
+			got := make([]int8, len(want))
+			d.epi.out8 = got
+			d.run(pl, in, []int32{q.inZero})
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s, geometry %+v: output %d is %d, want %d", i8ISAName(isa), *g, i, got[i], want[i])
 				}
 			}
 		}

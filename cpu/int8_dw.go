@@ -100,21 +100,6 @@ type i8DW struct {
 	w    []int32
 	conv i8Conv // the padded buffer, the epilogue and its geometry
 	epi  *i8Epilogue
-	quad *dwQuad // the AVX-512 VNNI path, or nil
-}
-
-// dwQuad is the AVX-512 VNNI depthwise path: the padded input is
-// rearranged into quads, q[y][x][c] = the 4 bytes x + 128 at columns x,
-// x+d, x+2d, x+3d (d the width dilation) of channel c, so that one
-// VPDPBUSD multiplies 4 horizontal taps of 16 channels; a row of kW taps
-// takes ceil(kW/4) quads (the missing taps' weights are 0).
-type dwQuad struct {
-	kq    int    // quads per filter row
-	pw    int    // quad columns
-	q     []byte // [batch × padded height][pw][cp][4]
-	offs  []int  // byte offset of each (ky, quad) from a pixel's quads
-	w     []byte // [ky × kq + quad][cp][4] int8 weights
-	index [64]byte
 }
 
 func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
@@ -139,32 +124,6 @@ func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
 			}
 		}
 	}
-	if isa == i8VNNI && i8DWQuads {
-		kq := (g.kW + 3) / 4
-		qd := &dwQuad{kq: kq, pw: (g.outW-1)*g.strideW + (kq-1)*4*g.dilW + 1}
-		e.pw = max(e.pw, qd.pw+3*g.dilW)
-		e.off = 128
-		for ky := 0; ky < g.kH; ky++ {
-			for q := 0; q < kq; q++ {
-				qd.offs = append(qd.offs, (ky*g.dilH*qd.pw+4*q*g.dilW)*d.cp*4)
-			}
-		}
-		qd.w = make([]byte, g.kH*kq*d.cp*4)
-		for ky := 0; ky < g.kH; ky++ {
-			for kx := 0; kx < g.kW; kx++ {
-				for c := 0; c < g.outC; c++ {
-					qd.w[((ky*kq+kx/4)*d.cp+c)*4+kx%4] = byte(filter[(ky*g.kW+kx)*g.outC+c])
-				}
-			}
-		}
-		for c := 0; c < 16; c++ {
-			for j := 0; j < 4; j++ {
-				qd.index[4*c+j] = byte(16*j + c)
-			}
-		}
-		qd.q = alignedBytes(g.batch * e.ph * qd.pw * d.cp * 4)
-		d.quad = qd
-	}
 	e.buf = alignedBytes(g.batch * e.ph * e.pw * d.cp)
 	d.epi = &e.epi
 	return d
@@ -177,15 +136,7 @@ func (d *i8DW) setRequant(r *i8Requant, bias []int32) { d.conv.setRequant(r, bia
 // batch, or one for all) through the epilogue.
 func (d *i8DW) run(pl *pool, in []int8, zero []int32) {
 	d.conv.pad(in, zero)
-	g, e := d.g, &d.conv
-	if qd := d.quad; qd != nil {
-		pl.run(g.batch*e.ph, grainFor(qd.pw*d.cp), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				src := (*int8)(unsafe.Pointer(&e.buf[r*e.pw*d.cp]))
-				i8DWQuadRow(qd.pw, d.cp/16, src, d.cp, g.dilW*d.cp, &qd.q[r*qd.pw*d.cp*4], &qd.index[0])
-			}
-		})
-	}
+	g := d.g
 	rows := g.batch * g.outH
 	pl.run(rows, grainFor(g.outW*g.outC*len(d.offs)), func(lo, hi int) { d.rows(lo, hi) })
 }
@@ -206,10 +157,6 @@ func (d *i8DW) rows(lo, hi int) {
 				nc := min(e.nb, d.cp-c0)
 				x := (*int8)(unsafe.Pointer(&e.buf[base+c0]))
 				switch {
-				case d.quad != nil:
-					qd := d.quad
-					qb := ((n*e.ph+oy*g.strideH)*qd.pw + ox0*g.strideW) * d.cp * 4
-					i8DWRowVNNI(np, nc/16, len(qd.offs), &qd.offs[0], &qd.q[qb+c0*4], g.strideW*d.cp*4, &qd.w[c0*4], d.cp*4, &acc[0])
 				case d.isa == i8VNNI:
 					i8DWRowAVX512(np, nc/16, len(d.offs), &d.offs[0], x, g.strideW*d.cp, &d.w[c0], d.cp*4, &acc[0])
 				case d.isa == i8AVX2:
