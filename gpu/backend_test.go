@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fp16tool/fp16tool/engine"
@@ -217,5 +218,34 @@ func TestChainReusesMemory(t *testing.T) {
 	}
 	if p.Dispatches() != 202 {
 		t.Errorf("%d dispatches, want 202", p.Dispatches())
+	}
+}
+
+func TestChoosePrecision(t *testing.T) {
+	full := DeviceInfo{Name: "full", ShaderFloat16: true, StorageBuffer16BitAccess: true}
+	storage := DeviceInfo{Name: "storage16", StorageBuffer16BitAccess: true}
+	bare := DeviceInfo{Name: "bare"}
+	tests := []struct {
+		info    DeviceInfo
+		ask     string
+		want    Precision
+		wantErr string
+	}{
+		{full, "", FP16, ""},
+		{storage, "", FP32Acc, ""},
+		{bare, "", FP32, ""},
+		{full, "FP32ACC", FP32Acc, ""},
+		{storage, "fp16", 0, "storage16 does not support GPU precision fp16"},
+		{bare, "fp32acc", 0, "bare does not support GPU precision fp32acc"},
+		{full, "fp8", 0, `unknown GPU precision "fp8"`},
+	}
+	for _, tc := range tests {
+		got, err := ChoosePrecision(tc.info, tc.ask)
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s %q: error %v, want %q", tc.info.Name, tc.ask, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || got != tc.want):
+			t.Errorf("%s %q: %v, %v; want %v", tc.info.Name, tc.ask, got, err, tc.want)
+		}
 	}
 }
