@@ -235,8 +235,12 @@ func rdivPOT16(x int16, exp int) int16 {
 	return int16(qm.RoundingDivideByPOT(int32(x), exp))
 }
 
-// QUANTIZE: FLOAT32 to INT8/UINT8 (round half away from zero, as TFLite's
-// AffineQuantize), or INT8/UINT8 to INT8/UINT8 (TFLite's Requantize: the
+// QUANTIZE: FLOAT32 to INT8/UINT8 (x × (1/scale) rounded half to even,
+// plus the zero point, as XNNPACK's f32→qs8 convert, which TFLite's
+// XNNPACK delegate runs; with Options.Reference round(x/scale) half away
+// from zero, as TFLite's AffineQuantize: they differ on exact ties, which
+// photo pixels normalized to [-1, 1] with scale 2/255 all are), or
+// INT8/UINT8 to INT8/UINT8 (TFLite's Requantize: the
 // multiplier of in scale / out scale in double precision, with
 // Options.Reference; otherwise XNNPACK's 8-bit multiplier, see
 // xnn8BitFunc).
@@ -256,6 +260,22 @@ func prepareQuantize(x *opCtx) (kernel, error) {
 		return nil, err
 	}
 	lo, hi := qRange(out.dtype)
+	if in.dtype == graph.Float32 && !x.c.opt.Reference {
+		inv := 1 / pout.Scale
+		flo, fhi := float32(lo-pout.ZeroPoint), float32(hi-pout.ZeroPoint)
+		return func() error {
+			ov := out.b[:in.n]
+			for i, v := range in.f32() {
+				v *= inv
+				if !(v >= flo) { // NaN too
+					v = flo
+				}
+				v = min(v, fhi)
+				ov[i] = byte(int32(math.RoundToEven(float64(v))) + pout.ZeroPoint)
+			}
+			return nil
+		}, nil
+	}
 	if in.dtype == graph.Float32 {
 		return func() error {
 			ov := out.b[:in.n]

@@ -20,8 +20,13 @@ type builder struct {
 	ins  []inputSpec
 }
 
-// inputSpec says how to fill a model input: uniform in [lo, hi].
-type inputSpec struct{ lo, hi float32 }
+// inputSpec says how to fill a model input: uniform in [lo, hi], or with
+// pixels set, like a photo's normalized pixels: (p - lo) / hi for p
+// uniform in 0..255.
+type inputSpec struct {
+	lo, hi float32
+	pixels bool
+}
 
 func newBuilder(name string) *builder {
 	return &builder{name: name, sg: &graph.Subgraph{Name: "main"}}
@@ -47,7 +52,7 @@ func (b *builder) input(shape ...int) int { return b.inputRange(-2, 2, shape...)
 func (b *builder) inputRange(lo, hi float32, shape ...int) int {
 	i := b.tensor(&graph.Tensor{Name: "input" + itoa(len(b.ins)), Type: graph.Float32, Shape: i32s(shape)})
 	b.sg.Inputs = append(b.sg.Inputs, i)
-	b.ins = append(b.ins, inputSpec{lo, hi})
+	b.ins = append(b.ins, inputSpec{lo: lo, hi: hi})
 	return i
 }
 
@@ -190,6 +195,9 @@ func makeInputs(name string, m *graph.Model, specs []inputSpec) []tensorio.Tenso
 		data := make([]byte, 4*n)
 		for i := 0; i < n; i++ {
 			v := sp.lo + r.Float32()*(sp.hi-sp.lo)
+			if sp.pixels {
+				v = (float32(r.IntN(256)) - sp.lo) / sp.hi
+			}
 			binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(v))
 		}
 		out = append(out, tensorio.Tensor{Name: t.Name, Type: graph.Float32, Shape: shape, Data: data})

@@ -27,7 +27,16 @@ func (b *builder) qinput(q *graph.Quantization, shape ...int) int {
 func (b *builder) qinputT(d graph.DType, q *graph.Quantization, shape ...int) int {
 	i := b.tensor(&graph.Tensor{Name: "input" + itoa(len(b.ins)), Type: d, Shape: i32s(shape), Quant: q})
 	b.sg.Inputs = append(b.sg.Inputs, i)
-	b.ins = append(b.ins, inputSpec{-128, 127})
+	b.ins = append(b.ins, inputSpec{lo: -128, hi: 127})
+	return i
+}
+
+// inputPixels adds a FLOAT32 model input holding normalized pixels
+// (p - mean) / std, p uniform in 0..255 (values that quantize to exact
+// ties with scale 2/255 or 1/255).
+func (b *builder) inputPixels(mean, std float32, shape ...int) int {
+	i := b.inputRange(0, 0, shape...)
+	b.ins[len(b.ins)-1] = inputSpec{lo: mean, hi: std, pixels: true}
 	return i
 }
 

@@ -24,6 +24,11 @@ func int8Cases() []Case {
 		add(b.finish(b.qop(graph.OpQuantize, nil, qp(0.0247, -5), b.inputRange(-3.5, 3.5, 2, 16, 16, 4))))
 	}
 	{
+		// Photo pixels in [-1, 1] with scale 2/255: every value is a tie.
+		b := newBuilder("int8_quantize_from_pixels_ties")
+		add(b.finish(b.qop(graph.OpQuantize, nil, qp(2.0/255, -1), b.inputPixels(127.5, 127.5, 1, 16, 16, 3))))
+	}
+	{
 		b := newBuilder("int8_quantize_requantize")
 		add(b.finish(b.qop(graph.OpQuantize, nil, qp(0.0313, -10), b.qinput(qa, 2, 16, 16, 4))))
 	}
