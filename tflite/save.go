@@ -1,7 +1,9 @@
 package tflite
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"unsafe"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -99,6 +101,63 @@ type saver struct {
 	codeIdx   map[opCode]uint32
 	estimate  int64 // bytes of the file, an upper bound
 	dataBytes int64 // bytes of constant data
+	// vecs maps the contents of small scalar vectors already written in
+	// the current build (shapes, quantization scales and zero points) to
+	// their offsets, so that equal vectors are written once and shared:
+	// a flatbuffer may reference one vector from many tables. Per-channel
+	// zero points (all zeros, two vectors per quantized weight) and
+	// repeated shapes are most of an int8 model's non-weight bytes.
+	vecs map[string]flatbuffers.UOffsetT
+}
+
+// maxSharedVec is the largest vector, in bytes, that the saver looks up
+// for sharing.
+const maxSharedVec = 1 << 16
+
+// sharedVec returns the offset of an equal vector written before in this
+// build (kind tells element types apart), or writes the vector with write
+// and remembers its offset.
+func (s *saver) sharedVec(kind byte, raw []byte, write func() flatbuffers.UOffsetT) flatbuffers.UOffsetT {
+	if len(raw) > maxSharedVec {
+		return write()
+	}
+	key := string(append([]byte{kind}, raw...))
+	if off, ok := s.vecs[key]; ok {
+		return off
+	}
+	off := write()
+	s.vecs[key] = off
+	return off
+}
+
+func (s *saver) int32s(b *flatbuffers.Builder, v []int32) flatbuffers.UOffsetT {
+	raw := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(raw[4*i:], uint32(x))
+	}
+	return s.sharedVec('i', raw, func() flatbuffers.UOffsetT { return int32Vec(b, v) })
+}
+
+func (s *saver) float32s(b *flatbuffers.Builder, v []float32) flatbuffers.UOffsetT {
+	raw := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+	}
+	return s.sharedVec('f', raw, func() flatbuffers.UOffsetT { return float32Vec(b, v) })
+}
+
+func (s *saver) int64s(b *flatbuffers.Builder, v []int64) flatbuffers.UOffsetT {
+	raw := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(raw[8*i:], uint64(x))
+	}
+	return s.sharedVec('l', raw, func() flatbuffers.UOffsetT {
+		b.StartVector(8, len(v), 8)
+		for i := len(v) - 1; i >= 0; i-- {
+			b.PrependInt64(v[i])
+		}
+		return b.EndVector(len(v))
+	})
 }
 
 func newSaver(m *graph.Model) *saver {
@@ -219,6 +278,7 @@ func (s *saver) build(offs []uint64) []byte {
 	b.Bytes = hugemem.Make(int(max(size, 0)) + 1024)
 	b.Reset()
 	m := s.m
+	s.vecs = map[string]flatbuffers.UOffsetT{}
 
 	// Constant data first: it ends up at the end of the file.
 	bufOffs := make([]flatbuffers.UOffsetT, len(s.bufs))
@@ -373,16 +433,16 @@ func (s *saver) subgraph(b *flatbuffers.Builder, sg *graph.Subgraph) flatbuffers
 }
 
 func (s *saver) tensor(b *flatbuffers.Builder, t *graph.Tensor) flatbuffers.UOffsetT {
-	shape := int32Vec(b, t.Shape)
+	shape := s.int32s(b, t.Shape)
 	var sig, name, quant, sparse, variants flatbuffers.UOffsetT
 	if len(t.ShapeSignature) > 0 {
-		sig = int32Vec(b, t.ShapeSignature)
+		sig = s.int32s(b, t.ShapeSignature)
 	}
 	if t.Name != "" {
 		name = b.CreateString(t.Name)
 	}
 	if t.Quant != nil {
-		quant = quantizationTable(b, t.Quant)
+		quant = s.quantizationTable(b, t.Quant)
 	}
 	if t.Sparsity != nil {
 		sparse = sparsityTable(b, t.Sparsity)
@@ -418,24 +478,20 @@ func (s *saver) tensor(b *flatbuffers.Builder, t *graph.Tensor) flatbuffers.UOff
 	return schema.TensorEnd(b)
 }
 
-func quantizationTable(b *flatbuffers.Builder, q *graph.Quantization) flatbuffers.UOffsetT {
+func (s *saver) quantizationTable(b *flatbuffers.Builder, q *graph.Quantization) flatbuffers.UOffsetT {
 	var mn, mx, sc, zp, det flatbuffers.UOffsetT
 	var detType schema.QuantizationDetails
 	if len(q.Min) > 0 {
-		mn = float32Vec(b, q.Min)
+		mn = s.float32s(b, q.Min)
 	}
 	if len(q.Max) > 0 {
-		mx = float32Vec(b, q.Max)
+		mx = s.float32s(b, q.Max)
 	}
 	if len(q.Scale) > 0 {
-		sc = float32Vec(b, q.Scale)
+		sc = s.float32s(b, q.Scale)
 	}
 	if len(q.ZeroPoint) > 0 {
-		b.StartVector(8, len(q.ZeroPoint), 8)
-		for i := len(q.ZeroPoint) - 1; i >= 0; i-- {
-			b.PrependInt64(q.ZeroPoint[i])
-		}
-		zp = b.EndVector(len(q.ZeroPoint))
+		zp = s.int64s(b, q.ZeroPoint)
 	}
 	if q.Details != nil {
 		detType, _ = quantizationDetailsTypeOf(q.Details)
