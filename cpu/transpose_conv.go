@@ -188,33 +188,41 @@ func newTransposeFast(g *convGeom, w, bias []float32) *transposeFast {
 }
 
 // col2im adds every input pixel's tap rows into the output, then the
-// bias and the activation clamp.
+// bias and the activation clamp. It walks output rows (input row, tap
+// row) and, within one, each tap column over the input pixels, so that the
+// common narrow case (MediaPipe's 2x2 stride-2 upsampling to 1 channel)
+// is a strided scalar loop rather than a slice operation per element.
 func (t *transposeFast) col2im(out []float32) {
 	g := t.g
 	c := g.outC
-	for p := 0; p < g.batch*g.outH*g.outW; p++ {
-		copy(out[p*c:p*c+c], t.bias)
-	}
 	taps := g.kH * g.kW
-	p := 0
+	out = out[:g.batch*g.outH*g.outW*c]
+	repeatFill(out, t.bias)
 	for n := 0; n < g.batch; n++ {
 		for iy := 0; iy < g.inH; iy++ {
-			for ix := 0; ix < g.inW; ix++ {
-				row := t.cols[p*taps*c:]
-				p++
-				for ky := 0; ky < g.kH; ky++ {
-					oy := iy*g.strideH - g.padH + ky
-					if oy < 0 || oy >= g.outH {
-						continue
-					}
-					for kx := 0; kx < g.kW; kx++ {
+			crow := t.cols[(n*g.inH+iy)*g.inW*taps*c:][:g.inW*taps*c]
+			for ky := 0; ky < g.kH; ky++ {
+				oy := iy*g.strideH - g.padH + ky
+				if oy < 0 || oy >= g.outH {
+					continue
+				}
+				orow := out[(n*g.outH+oy)*g.outW*c:][:g.outW*c]
+				for kx := 0; kx < g.kW; kx++ {
+					tap := (ky*g.kW + kx) * c
+					for ix := 0; ix < g.inW; ix++ {
 						ox := ix*g.strideW - g.padW + kx
-						if ox < 0 || ox >= g.outW {
+						if ox < 0 {
 							continue
 						}
-						o := out[((n*g.outH+oy)*g.outW+ox)*c:][:c]
-						src := row[(ky*g.kW+kx)*c:][:c]
-						for j, v := range src {
+						if ox >= g.outW {
+							break
+						}
+						if c == 1 {
+							orow[ox] += crow[ix*taps+tap]
+							continue
+						}
+						o := orow[ox*c:][:c]
+						for j, v := range crow[ix*taps*c+tap:][:c] {
 							o[j] += v
 						}
 					}
@@ -223,7 +231,19 @@ func (t *transposeFast) col2im(out []float32) {
 		}
 	}
 	if g.lo > -3e38 || g.hi < 3e38 {
-		clampSlice(out[:g.batch*g.outH*g.outW*c], g.lo, g.hi)
+		clampSlice(out, g.lo, g.hi)
+	}
+}
+
+// repeatFill fills out with copies of pattern (len(out) a multiple of
+// len(pattern)), doubling the filled prefix with each copy.
+func repeatFill(out, pattern []float32) {
+	if len(out) == 0 {
+		return
+	}
+	done := copy(out, pattern)
+	for done < len(out) {
+		done += copy(out[done:], out[:done])
 	}
 }
 
