@@ -16,32 +16,36 @@ var i8ISA = func() int {
 	return i8Go
 }()
 
-// i8TileVNNI computes acc[4][32] (int32) = Σ over ntaps taps (byte offsets
-// offs) and kg groups of 4 input channels of uint8 activations (rows at a0
-// .. a3) × int8 weights w (packed [tap][kg][32][4]).
+// i8TilesVNNI computes, for ntiles tiles of 4 pixels (byte offsets bases
+// in buf, 4 per tile), acc[tile][4][32] (int32) = Σ over ntaps taps (byte
+// offsets offs) and k groups of 4 input channels of uint8 activations ×
+// int8 weights w (packed [tap][k][32][4]).
 //
 //go:noescape
-func i8TileVNNI(kg, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
+func i8TilesVNNI(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
 
-// i8TileAVX2 computes acc[4][16] (int32) = Σ over ntaps taps (byte offsets
-// offs) and kpairs pairs of input channels of int16 activations (rows at
-// a0 .. a3) × int16 weights w (packed [tap][kpairs][16][2]).
+// i8TilesAVX2 computes, for ntiles tiles of 4 pixels (byte offsets bases
+// in buf, 4 per tile), acc[tile][4][16] (int32) = Σ over ntaps taps (byte
+// offsets offs) and k pairs of input channels of int16 activations × int16
+// weights w (packed [tap][k][16][2]).
 //
 //go:noescape
-func i8TileAVX2(kpairs, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
+func i8TilesAVX2(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
 
 // i8RequantAVX2 writes out[p×outStride+i] =
 // clamp(MultiplyByQuantizedMultiplier(acc[p×accStride+i] + bias[i],
 // mult[i], shift[i]) + zero, lo, hi) for p < npix and i < n, n a multiple
-// of 8, with TFLite's reference rounding.
+// of 8, with TFLite's reference rounding; params are the arrays of
+// i8Params (bias, mult, left and right shifts, mask, threshold) pstride
+// bytes apart.
 //
 //go:noescape
-func i8RequantAVX2(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+func i8RequantAVX2(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
 
 // i8RequantAVX512 is i8RequantAVX2 for n a multiple of 16 (AVX-512).
 //
 //go:noescape
-func i8RequantAVX512(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+func i8RequantAVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
 
 // i8DWRowAVX512 computes, for npix pixels xstep bytes apart from x,
 // acc[p][16g+j] = Σ_t int8 x[p×xstep + off_t + 16g+j] × w[t][16g+j] for

@@ -2,17 +2,26 @@
 
 #include "textflag.h"
 
-// func i8TileVNNI(kg, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
-TEXT ·i8TileVNNI(SB), NOSPLIT, $0-72
-	MOVQ   kg+0(FP), CX
-	MOVQ   ntaps+8(FP), DX
-	MOVQ   offs+16(FP), BX
-	MOVQ   a0+24(FP), R8
-	MOVQ   a1+32(FP), R9
-	MOVQ   a2+40(FP), R10
-	MOVQ   a3+48(FP), R11
-	MOVQ   w+56(FP), SI
-	MOVQ   acc+64(FP), DI
+// func i8TilesVNNI(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
+TEXT ·i8TilesVNNI(SB), NOSPLIT, $0-64
+	MOVQ ntiles+0(FP), R13
+	MOVQ bases+40(FP), R14
+	MOVQ acc+56(FP), DI
+
+i8TilesVNNITile:
+	MOVQ buf+32(FP), R12
+	MOVQ 0(R14), R8
+	ADDQ R12, R8
+	MOVQ 8(R14), R9
+	ADDQ R12, R9
+	MOVQ 16(R14), R10
+	ADDQ R12, R10
+	MOVQ 24(R14), R11
+	ADDQ R12, R11
+	MOVQ k+8(FP), CX
+	MOVQ ntaps+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ w+48(FP), SI
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -57,20 +66,33 @@ vnniK:
 	VMOVDQU32 Z5, 320(DI)
 	VMOVDQU32 Z6, 384(DI)
 	VMOVDQU32 Z7, 448(DI)
+	ADDQ $512, DI
+	ADDQ $32, R14
+	DECQ R13
+	JNZ  i8TilesVNNITile
 	VZEROUPPER
 	RET
 
-// func i8TileAVX2(kpairs, ntaps int, offs *int, a0, a1, a2, a3 *byte, w *byte, acc *int32)
-TEXT ·i8TileAVX2(SB), NOSPLIT, $0-72
-	MOVQ  kpairs+0(FP), CX
-	MOVQ  ntaps+8(FP), DX
-	MOVQ  offs+16(FP), BX
-	MOVQ  a0+24(FP), R8
-	MOVQ  a1+32(FP), R9
-	MOVQ  a2+40(FP), R10
-	MOVQ  a3+48(FP), R11
-	MOVQ  w+56(FP), SI
-	MOVQ  acc+64(FP), DI
+// func i8TilesAVX2(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
+TEXT ·i8TilesAVX2(SB), NOSPLIT, $0-64
+	MOVQ ntiles+0(FP), R13
+	MOVQ bases+40(FP), R14
+	MOVQ acc+56(FP), DI
+
+i8TilesAVX2Tile:
+	MOVQ buf+32(FP), R12
+	MOVQ 0(R14), R8
+	ADDQ R12, R8
+	MOVQ 8(R14), R9
+	ADDQ R12, R9
+	MOVQ 16(R14), R10
+	ADDQ R12, R10
+	MOVQ 24(R14), R11
+	ADDQ R12, R11
+	MOVQ k+8(FP), CX
+	MOVQ ntaps+16(FP), DX
+	MOVQ offs+24(FP), BX
+	MOVQ w+48(FP), SI
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
@@ -123,33 +145,36 @@ avx2K:
 	VMOVDQU Y5, 160(DI)
 	VMOVDQU Y6, 192(DI)
 	VMOVDQU Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $32, R14
+	DECQ R13
+	JNZ  i8TilesAVX2Tile
 	VZEROUPPER
 	RET
 
-// func i8RequantAVX2(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+// func i8RequantAVX2(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
 //
-// Per lane: x = (acc + bias) << max(shift, 0); h = (x × mult + 2^30) >> 31
-// (gemmlowp's SaturatingRoundingDoublingHighMul, mult > 0); then the
-// rounding right shift by max(-shift, 0) (RoundingDivideByPOT): add 1 when
-// the remainder exceeds half the divisor (minus one for negative h). For
-// npix pixels: acc and out advance by accStride and outStride elements,
-// the parameters restart.
-TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-84
+// Per lane i (channel): x = (acc + bias) << left; h = (x × mult + 2^30)
+// >> 31 (gemmlowp's SaturatingRoundingDoublingHighMul, mult > 0, taken
+// from the high dword of 2 × (x × mult + 2^30)); then the rounding right
+// shift (RoundingDivideByPOT): h >> right, plus 1 when h & mask exceeds
+// threshold (+1 for negative h). params holds six arrays pstride bytes
+// apart: bias, mult, left, right, mask = 2^right - 1, threshold = mask >>
+// 1 (mult readable 16 elements past n). For npix pixels: acc and out
+// advance by accStride and outStride elements, the parameters restart.
+TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-76
 	MOVQ         acc+16(FP), R12
-	MOVQ         out+56(FP), R13
+	MOVQ         out+48(FP), R13
 	MOVQ         npix+0(FP), DX
-	MOVL         zero+72(FP), AX
+	MOVL         zero+64(FP), AX
 	MOVQ         AX, X13
 	VPBROADCASTD X13, Y13
-	MOVL         lo+76(FP), AX
+	MOVL         lo+68(FP), AX
 	MOVQ         AX, X14
 	VPBROADCASTD X14, Y14
-	MOVL         hi+80(FP), AX
+	MOVL         hi+72(FP), AX
 	MOVQ         AX, X15
 	VPBROADCASTD X15, Y15
-	VPXOR        Y12, Y12, Y12
-	VPCMPEQD     Y10, Y10, Y10
-	VPSRLD       $31, Y10, Y10    // 1 in every lane
 	MOVQ         $0x40000000, AX
 	MOVQ         AX, X9
 	VPBROADCASTQ X9, Y9           // 2^30 in every qword
@@ -157,76 +182,74 @@ TEXT ·i8RequantAVX2(SB), NOSPLIT, $0-84
 rqPix:
 	MOVQ n+8(FP), CX
 	MOVQ R12, R8
-	MOVQ bias+32(FP), R9
-	MOVQ mult+40(FP), R10
-	MOVQ shift+48(FP), R11
+	MOVQ params+32(FP), R9
+	MOVQ pstride+40(FP), AX
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	LEAQ (R11)(AX*1), BX
+	LEAQ (BX)(AX*1), SI
+	LEAQ (SI)(AX*1), R14
 	MOVQ R13, DI
 
 rqLoop:
-	VMOVDQU  (R8), Y0
-	VPADDD   (R9), Y0, Y0
-	VMOVDQU  (R11), Y1
-	VPMAXSD  Y12, Y1, Y2          // left
-	VPSUBD   Y1, Y12, Y3
-	VPMAXSD  Y12, Y3, Y3          // right
-	VPSLLVD  Y2, Y0, Y0
-	VMOVDQU  (R10), Y4
-	VPMULDQ  Y4, Y0, Y5           // even lanes, 64-bit
-	VPSRLQ   $32, Y0, Y6
-	VPSRLQ   $32, Y4, Y7
-	VPMULDQ  Y7, Y6, Y6           // odd lanes
-	VPADDQ   Y9, Y5, Y5
-	VPADDQ   Y9, Y6, Y6
-	VPSRLQ   $31, Y5, Y5
-	VPSRLQ   $31, Y6, Y6
-	VPSLLQ   $32, Y6, Y6
-	VPBLENDD $0xAA, Y6, Y5, Y5    // h
-	VPSLLVD  Y3, Y10, Y7
-	VPSUBD   Y10, Y7, Y7          // mask
-	VPAND    Y7, Y5, Y8           // remainder
-	VPSRLD   $1, Y7, Y7           // threshold
-	VPSRAD   $31, Y5, Y6
-	VPSUBD   Y6, Y7, Y7           // +1 for negative h
-	VPCMPGTD Y7, Y8, Y8           // remainder > threshold: -1
-	VPSRAVD  Y3, Y5, Y5
-	VPSUBD   Y8, Y5, Y5
-	VPADDD   Y13, Y5, Y5
-	VPMAXSD  Y14, Y5, Y5
-	VPMINSD  Y15, Y5, Y5
-	VPACKSSDW Y5, Y5, Y5
-	VPACKSSWB Y5, Y5, Y5
+	VMOVDQU    (R8), Y0
+	VPADDD     (R9), Y0, Y0
+	VPSLLVD    (R11), Y0, Y0
+	VPMULDQ    (R10), Y0, Y5      // even lanes, 64-bit
+	VPSHUFD    $0xF5, Y0, Y6
+	VPMULDQ    4(R10), Y6, Y6     // odd lanes
+	VPADDQ     Y9, Y5, Y5
+	VPADDQ     Y9, Y6, Y6
+	VPADDQ     Y5, Y5, Y5
+	VPADDQ     Y6, Y6, Y6
+	VPSHUFD    $0xF5, Y5, Y5
+	VPBLENDD   $0xAA, Y6, Y5, Y5  // h
+	VPAND      (SI), Y5, Y8       // remainder
+	VPSRAD     $31, Y5, Y6
+	VMOVDQU    (R14), Y7
+	VPSUBD     Y6, Y7, Y7         // threshold (+1 for negative h)
+	VPCMPGTD   Y7, Y8, Y8         // remainder > threshold: -1
+	VPSRAVD    (BX), Y5, Y5
+	VPSUBD     Y8, Y5, Y5
+	VPADDD     Y13, Y5, Y5
+	VPMAXSD    Y14, Y5, Y5
+	VPMINSD    Y15, Y5, Y5
+	VPACKSSDW  Y5, Y5, Y5
+	VPACKSSWB  Y5, Y5, Y5
 	VEXTRACTI128 $1, Y5, X6
 	VPUNPCKLDQ X6, X5, X5
-	MOVQ     X5, (DI)
-	ADDQ     $32, R8
-	ADDQ     $32, R9
-	ADDQ     $32, R10
-	ADDQ     $32, R11
-	ADDQ     $8, DI
-	SUBQ     $8, CX
-	JNZ      rqLoop
-	MOVQ     accStride+24(FP), AX
-	LEAQ     (R12)(AX*4), R12
-	ADDQ     outStride+64(FP), R13
-	DECQ     DX
-	JNZ      rqPix
+	MOVQ       X5, (DI)
+	ADDQ       $32, R8
+	ADDQ       $32, R9
+	ADDQ       $32, R10
+	ADDQ       $32, R11
+	ADDQ       $32, BX
+	ADDQ       $32, SI
+	ADDQ       $32, R14
+	ADDQ       $8, DI
+	SUBQ       $8, CX
+	JNZ        rqLoop
+	MOVQ       accStride+24(FP), AX
+	LEAQ       (R12)(AX*4), R12
+	ADDQ       outStride+56(FP), R13
+	DECQ       DX
+	JNZ        rqPix
 	VZEROUPPER
 	RET
 
-// func i8RequantAVX512(npix, n int, acc *int32, accStride int, bias, mult, shift *int32, out *int8, outStride int, zero, lo, hi int32)
+// func i8RequantAVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
 //
 // i8RequantAVX2 on 16 lanes at a time (n a multiple of 16).
-TEXT ·i8RequantAVX512(SB), NOSPLIT, $0-84
+TEXT ·i8RequantAVX512(SB), NOSPLIT, $0-76
 	MOVQ         acc+16(FP), R12
-	MOVQ         out+56(FP), R13
+	MOVQ         out+48(FP), R13
 	MOVQ         npix+0(FP), DX
-	MOVL         zero+72(FP), AX
+	MOVL         zero+64(FP), AX
 	VPBROADCASTD AX, Z13
-	MOVL         lo+76(FP), AX
+	MOVL         lo+68(FP), AX
 	VPBROADCASTD AX, Z14
-	MOVL         hi+80(FP), AX
+	MOVL         hi+72(FP), AX
 	VPBROADCASTD AX, Z15
-	VPXORD       Z12, Z12, Z12
 	MOVL         $1, AX
 	VPBROADCASTD AX, Z10          // 1 in every lane
 	MOVQ         $0x40000000, AX
@@ -237,37 +260,34 @@ TEXT ·i8RequantAVX512(SB), NOSPLIT, $0-84
 rq512Pix:
 	MOVQ n+8(FP), CX
 	MOVQ R12, R8
-	MOVQ bias+32(FP), R9
-	MOVQ mult+40(FP), R10
-	MOVQ shift+48(FP), R11
+	MOVQ params+32(FP), R9
+	MOVQ pstride+40(FP), AX
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	LEAQ (R11)(AX*1), BX
+	LEAQ (BX)(AX*1), SI
+	LEAQ (SI)(AX*1), R14
 	MOVQ R13, DI
 
 rq512Loop:
 	VMOVDQU32 (R8), Z0
 	VPADDD    (R9), Z0, Z0
-	VMOVDQU32 (R11), Z1
-	VPMAXSD   Z12, Z1, Z2         // left
-	VPSUBD    Z1, Z12, Z3
-	VPMAXSD   Z12, Z3, Z3         // right
-	VPSLLVD   Z2, Z0, Z0
-	VMOVDQU32 (R10), Z4
-	VPMULDQ   Z4, Z0, Z5          // even lanes, 64-bit
-	VPSRLQ    $32, Z0, Z6
-	VPSRLQ    $32, Z4, Z7
-	VPMULDQ   Z7, Z6, Z6          // odd lanes
+	VPSLLVD   (R11), Z0, Z0
+	VPMULDQ   (R10), Z0, Z5       // even lanes, 64-bit
+	VPSHUFD   $0xF5, Z0, Z6
+	VPMULDQ   4(R10), Z6, Z6      // odd lanes
 	VPADDQ    Z9, Z5, Z5
 	VPADDQ    Z9, Z6, Z6
-	VPSRLQ    $31, Z5, Z5         // even results in the low dwords
-	VPSLLQ    $1, Z6, Z6          // odd results in the high dwords
+	VPADDQ    Z5, Z5, Z5
+	VPADDQ    Z6, Z6, Z6
+	VPSHUFD   $0xF5, Z5, Z5
 	VPBLENDMD Z6, Z5, K1, Z5      // h
-	VPSLLVD   Z3, Z10, Z7
-	VPSUBD    Z10, Z7, Z7         // mask
-	VPANDD    Z7, Z5, Z8          // remainder
-	VPSRLD    $1, Z7, Z7          // threshold
+	VPANDD    (SI), Z5, Z8        // remainder
 	VPSRAD    $31, Z5, Z6
-	VPSUBD    Z6, Z7, Z7          // +1 for negative h
+	VMOVDQU32 (R14), Z7
+	VPSUBD    Z6, Z7, Z7          // threshold (+1 for negative h)
 	VPCMPGTD  Z7, Z8, K2          // remainder > threshold
-	VPSRAVD   Z3, Z5, Z5
+	VPSRAVD   (BX), Z5, Z5
 	VPADDD    Z10, Z5, K2, Z5
 	VPADDD    Z13, Z5, Z5
 	VPMAXSD   Z14, Z5, Z5
@@ -277,12 +297,15 @@ rq512Loop:
 	ADDQ      $64, R9
 	ADDQ      $64, R10
 	ADDQ      $64, R11
+	ADDQ      $64, BX
+	ADDQ      $64, SI
+	ADDQ      $64, R14
 	ADDQ      $16, DI
 	SUBQ      $16, CX
 	JNZ       rq512Loop
 	MOVQ      accStride+24(FP), AX
 	LEAQ      (R12)(AX*4), R12
-	ADDQ      outStride+64(FP), R13
+	ADDQ      outStride+56(FP), R13
 	DECQ      DX
 	JNZ       rq512Pix
 	VZEROUPPER

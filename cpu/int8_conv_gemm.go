@@ -78,10 +78,9 @@ type i8Conv struct {
 type i8Epilogue struct {
 	hybrid bool
 	// int8: requantization with the corrected bias, padded to nblk*nb.
-	r           *i8Requant
-	bias        []int32
-	mult, shift []int32
-	out8        []int8
+	r      *i8Requant
+	params *i8Params
+	out8   []int8
 	// hybrid: out = clamp(float(acc - (o+z_b) Σw) × scale[c] × sf[b] + bias[c]).
 	hy *hybridEpi
 }
@@ -160,19 +159,40 @@ func newI8Conv(g *convGeom, filter []int8, isa int) *i8Conv {
 // setRequant makes the epilogue requantize to int8 with r and the bias
 // (nil when none), folding the zero-point correction into the bias.
 func (e *i8Conv) setRequant(r *i8Requant, bias []int32) {
-	np := e.nblk * e.nb
-	p := &e.epi
-	p.r = r
-	p.bias, p.mult, p.shift = make([]int32, np), make([]int32, np), make([]int32, np)
-	for c := 0; c < e.g.outC; c++ {
-		var b int32
+	b := make([]int32, e.g.outC)
+	for c := range b {
 		if bias != nil {
-			b = bias[c]
+			b[c] = bias[c]
 		}
-		p.bias[c] = b - (r.inZero+e.off)*e.wsum[c]
-		p.mult[c], p.shift[c] = r.mult[c], r.shift[c]
+		b[c] -= (r.inZero + e.off) * e.wsum[c]
 	}
+	e.epi.r = r
+	e.epi.params = newI8Params(r, b, e.nblk*e.nb)
 }
+
+// i8Params are the per-channel arrays of the vector requantization, each
+// padded to a whole number of blocks (np channels) plus 16: the bias (zero
+// point correction included), the multiplier, the left and right shifts,
+// the rounding mask 2^right - 1 and threshold mask >> 1.
+type i8Params struct {
+	a      []int32 // the six arrays, stride apart
+	stride int
+}
+
+func newI8Params(r *i8Requant, bias []int32, np int) *i8Params {
+	st := np + 16
+	p := &i8Params{a: make([]int32, 6*st), stride: st}
+	for c := range bias {
+		sh := r.shift[c]
+		left, right := max(sh, 0), max(-sh, 0)
+		mask := int32(1)<<uint(right) - 1
+		p.a[c], p.a[st+c], p.a[2*st+c], p.a[3*st+c], p.a[4*st+c], p.a[5*st+c] = bias[c], r.mult[c], left, right, mask, mask>>1
+	}
+	return p
+}
+
+// bias returns the corrected bias of channel c.
+func (p *i8Params) bias(c int) int32 { return p.a[c] }
 
 // pad copies the int8 input into the padded buffer, the border holding
 // the zero point of each batch (zero[b], or zero[0] for all).
@@ -286,40 +306,53 @@ func (e *i8Conv) tiles(lo, hi int) {
 	m := g.batch * g.outH * g.outW
 	hw := g.outH * g.outW
 	var acc [i8Group * i8Tile * i8MaxBlock]int32
-	var base [i8Group][i8Tile]int
+	var bases [i8Group * i8Tile]int
+	// The pixel after the last one computed: its image, row and column.
+	n, r := (lo*i8Tile)/hw, (lo*i8Tile)%hw
+	oy, ox := r/g.outW, r%g.outW
+	last := 0
 	for t0 := lo; t0 < hi; t0 += i8Group {
 		nt := min(i8Group, hi-t0)
 		p0 := t0 * i8Tile
 		np := min(nt*i8Tile, m-p0)
 		for k := 0; k < nt; k++ {
-			for i := range base[k] {
-				p := min(p0+k*i8Tile+i, m-1)
-				n, r := p/hw, p%hw
-				oy, ox := r/g.outW, r%g.outW
-				base[k][i] = ((n*e.ph+oy*g.strideH)*e.pw + ox*g.strideW) * e.kp * e.esz
+			for i := 0; i < i8Tile; i++ {
+				if p0+k*i8Tile+i >= m {
+					bases[k*i8Tile+i] = last // a tile past the end repeats the last pixel
+					continue
+				}
+				last = ((n*e.ph+oy*g.strideH)*e.pw + ox*g.strideW) * e.kp * e.esz
+				bases[k*i8Tile+i] = last
+				if ox++; ox == g.outW {
+					ox = 0
+					if oy++; oy == g.outH {
+						oy = 0
+						n++
+					}
+				}
 			}
 		}
 		for b := 0; b < e.nblk; b++ {
-			for k := 0; k < nt; k++ {
-				e.tile(&base[k], b, acc[k*i8Tile*e.nb:(k+1)*i8Tile*e.nb])
-			}
+			e.tiles4(nt, &bases, b, acc[:nt*i8Tile*e.nb])
 			e.finish(acc[:np*e.nb], p0, np, b)
 		}
 	}
 }
 
-// tile computes the accumulators acc[i*nb+c] of the 4 pixels at buffer
-// offsets base and the channels of block b.
-func (e *i8Conv) tile(base *[i8Tile]int, b int, acc []int32) {
+// tiles4 computes the accumulators acc[k][i][c] of nt tiles of 4 pixels
+// (buffer offsets bases[4k+i]) and the channels c of block b.
+func (e *i8Conv) tiles4(nt int, bases *[i8Group * i8Tile]int, b int, acc []int32) {
 	ntaps := len(e.offs)
 	wb := e.w[b*ntaps*e.kp*e.nb*e.esz:]
 	switch e.isa {
 	case i8VNNI:
-		i8TileVNNI(e.kp/4, ntaps, &e.offs[0], &e.buf[base[0]], &e.buf[base[1]], &e.buf[base[2]], &e.buf[base[3]], &wb[0], &acc[0])
+		i8TilesVNNI(nt, e.kp/4, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
 	case i8AVX2:
-		i8TileAVX2(e.kp/2, ntaps, &e.offs[0], &e.buf[base[0]], &e.buf[base[1]], &e.buf[base[2]], &e.buf[base[3]], &wb[0], &acc[0])
+		i8TilesAVX2(nt, e.kp/2, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
 	default:
-		i8TileGo(e, base, wb, acc)
+		for k := 0; k < nt; k++ {
+			i8TileGo(e, (*[i8Tile]int)(bases[k*i8Tile:]), wb, acc[k*i8Tile*e.nb:])
+		}
 	}
 }
 
@@ -360,7 +393,7 @@ func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
 			a := acc[i*e.nb : i*e.nb+nc]
 			dst := p.out8[(p0+i)*outC+c0 : (p0+i)*outC+c0+nc]
 			for c := range dst {
-				dst[c] = p.r.apply(a[c]+p.bias[c0+c], c0+c)
+				dst[c] = p.r.apply(a[c]+p.params.bias(c0+c), c0+c)
 			}
 		}
 		return
@@ -370,20 +403,21 @@ func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
 	// nc is a multiple of that, else into a buffer (the parameters are
 	// padded to the block width) from which the nc wanted bytes are
 	// copied.
+	pa, ps := p.params.a, 4*p.params.stride
 	if e.isa == i8VNNI && nc%16 == 0 {
-		i8RequantAVX512(npix, nc, &acc[0], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
+		i8RequantAVX512(npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
 		return
 	}
 	lanes := (nc + 7) &^ 7
 	if lanes == nc {
-		i8RequantAVX2(npix, nc, &acc[0], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
+		i8RequantAVX2(npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
 		return
 	}
 	var tmp [512]int8
 	step := len(tmp) / lanes
 	for i0 := 0; i0 < npix; i0 += step {
 		n := min(step, npix-i0)
-		i8RequantAVX2(n, lanes, &acc[i0*e.nb], e.nb, &p.bias[c0], &p.mult[c0], &p.shift[c0], &tmp[0], lanes, p.r.outZero, p.r.lo, p.r.hi)
+		i8RequantAVX2(n, lanes, &acc[i0*e.nb], e.nb, &pa[c0], ps, &tmp[0], lanes, p.r.outZero, p.r.lo, p.r.hi)
 		for i := 0; i < n; i++ {
 			o := (p0+i0+i)*outC + c0
 			copy(p.out8[o:o+nc], tmp[i*lanes:i*lanes+nc])

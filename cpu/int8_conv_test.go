@@ -70,13 +70,14 @@ func TestI8RequantAVX2(t *testing.T) {
 				q.mult[i], q.shift[i] = int32(1<<30+r.IntN(1<<30)), []int32{-31, 30, 0, -1}[r.IntN(4)]
 			}
 		}
+		params := newI8Params(q, bias, n)
 		for _, isa := range i8ISAs()[1:] {
 			got := make([]int8, n)
 			if isa == i8VNNI {
-				i8RequantAVX512(1, n&^15, &acc[0], 0, &bias[0], &q.mult[0], &q.shift[0], &got[0], 0, q.outZero, q.lo, q.hi)
+				i8RequantAVX512(1, n&^15, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0, q.outZero, q.lo, q.hi)
 				got = got[:n&^15]
 			} else {
-				i8RequantAVX2(1, n, &acc[0], 0, &bias[0], &q.mult[0], &q.shift[0], &got[0], 0, q.outZero, q.lo, q.hi)
+				i8RequantAVX2(1, n, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0, q.outZero, q.lo, q.hi)
 			}
 			for i := range got {
 				if want := q.apply(acc[i]+bias[i], i); got[i] != want {
