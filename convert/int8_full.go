@@ -95,7 +95,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 			return nil, fmt.Errorf("tensor %d %q has no calibrated range", ti, sg.Tensors[ti].Name)
 		}
 		if !(rg.Max > rg.Min) {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("tensor %d %q: calibrated range [%g, %g] is empty (all values equal); its quantization covers [min(%g,0)-1, max(%g,0)+1] or so", ti, sg.Tensors[ti].Name, rg.Min, rg.Max, rg.Min, rg.Max))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("tensor %d %q: calibrated range [%g, %g] is empty (all values equal): quantized over [min(%g, 0), max(%g, 0)], or [-1, 1] if that is empty too", ti, sg.Tensors[ti].Name, rg.Min, rg.Max, rg.Min, rg.Max))
 		}
 		q := quantOf(activationParams(rg))
 		params[ti] = q
