@@ -27,6 +27,9 @@ func init() {
 	qbuiltins[graph.OpPad] = keepParams(prepareQPad, 0)
 	qbuiltins[graph.OpPadv2] = keepParams(prepareQPad, 0, 2)
 	qbuiltins[graph.OpConcatenation] = prepareQConcat
+	// DENSIFY of sparse int8 weights (per-channel parameters, kept as
+	// they are; the omitted values are raw zeros, as in TFLite).
+	qbuiltins[graph.OpDensify] = prepareDensify
 }
 
 // keepParams wraps the prepare function of an op that moves quantized
