@@ -81,31 +81,65 @@ func (e *UnsupportedOpError) Error() string {
 	return msg
 }
 
-// The process's device and kernel caches, opened on first Compile. mu
-// also serializes everything that uses the device's queue: compiling
-// (uploads) and Program.Run.
-var shared struct {
-	mu      sync.Mutex
+// deviceCache is a device, opened on first use (or the error opening it
+// gave), and its kernel caches, one per precision. sharedMu guards every
+// deviceCache and serializes everything that uses a device's queue:
+// compiling (uploads) and Program.Run.
+type deviceCache struct {
+	opts    Options
 	dev     *Device
 	err     error
 	kernels map[Precision]*Kernels
 }
 
-// sharedDevice returns the process's device; shared.mu must be held.
-func sharedDevice() (*Device, error) {
-	if shared.dev == nil && shared.err == nil {
-		shared.dev, shared.err = Open(DefaultOptions())
-		shared.kernels = map[Precision]*Kernels{}
+var (
+	sharedMu sync.Mutex
+	// defaultDevice is the device Compile uses: the best one.
+	defaultDevice = &deviceCache{opts: DefaultOptions()}
+)
+
+// device returns the cache's device; sharedMu must be held.
+func (c *deviceCache) device() (*Device, error) {
+	if c.dev == nil && c.err == nil {
+		c.dev, c.err = Open(c.opts)
+		c.kernels = map[Precision]*Kernels{}
 	}
-	return shared.dev, shared.err
+	return c.dev, c.err
+}
+
+// kernelsFor returns the kernels of precision p; sharedMu must be held and
+// the device open.
+func (c *deviceCache) kernelsFor(p Precision) (*Kernels, error) {
+	if k := c.kernels[p]; k != nil {
+		return k, nil
+	}
+	k, err := NewKernels(c.dev, p, Tile{})
+	if err != nil {
+		return nil, err
+	}
+	c.kernels[p] = k
+	return k, nil
+}
+
+// close frees the kernels and the device (for tests' own devices).
+func (c *deviceCache) close() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for _, k := range c.kernels {
+		k.Close()
+	}
+	if c.dev != nil {
+		c.dev.Close()
+	}
+	c.dev, c.kernels = nil, nil
 }
 
 // SharedDevice returns the description of the device the backend compiles
 // for (opening it if no Compile did yet), or an error wrapping ErrNoVulkan.
 func SharedDevice() (DeviceInfo, error) {
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	d, err := sharedDevice()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	d, err := defaultDevice.device()
 	if err != nil {
 		return DeviceInfo{}, err
 	}
@@ -396,6 +430,11 @@ type pending struct {
 
 // Compile is Backend{}.Compile returning the concrete *Program.
 func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
+	return compileOn(m, opt, defaultDevice)
+}
+
+// compileOn compiles m for the device of cache on.
+func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, error) {
 	name := opt.ModelName()
 	sg, order, err := m.CompileOrder()
 	if err != nil {
@@ -549,9 +588,9 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 		mark(t, len(rt))
 	}
 	// Pass 3: on the device.
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	dev, err := sharedDevice()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	dev, err := on.device()
 	if err != nil {
 		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
@@ -560,12 +599,9 @@ func Compile(m *graph.Model, opt engine.Options) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
-	k := shared.kernels[prec]
-	if k == nil {
-		if k, err = NewKernels(dev, prec, Tile{}); err != nil {
-			return nil, fmt.Errorf("vulkan: %s: %w", name, err)
-		}
-		shared.kernels[prec] = k
+	k, err := on.kernelsFor(prec)
+	if err != nil {
+		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
 	align := max(64, int(info.Limits.MinStorageBufferOffsetAlign))
 	c.dev = dev
@@ -759,9 +795,9 @@ func (p *Program) Run() error {
 	if p.dispatches == 0 {
 		return nil
 	}
-	shared.mu.Lock()
+	sharedMu.Lock()
 	err := p.seq.Run()
-	shared.mu.Unlock()
+	sharedMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("vulkan: %s: %w", p.name, err)
 	}
@@ -793,8 +829,8 @@ func (p *Program) Close() error {
 		return nil
 	}
 	p.closed = true
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
 	p.release(nil)
 	return nil
 }
