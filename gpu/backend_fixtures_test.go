@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +20,14 @@ import (
 )
 
 // fixturePrecisions are the precisions TestFixtures runs every fixture in:
-// fp32 and fp16 by default (lavapipe is slow; CI has two cores), all three
-// with -fixture-precisions=fp16,fp32acc,fp32.
-var fixturePrecisions = flag.String("fixture-precisions", "fp32,fp16", "comma-separated GPU precisions TestFixtures runs the fixtures in")
+// fp32 by default (lavapipe is slow; CI has two cores), plus fp16 on the
+// fp16Smoke fixtures; all three on every fixture with
+// -fixture-precisions=fp16,fp32acc,fp32.
+var fixturePrecisions = flag.String("fixture-precisions", "fp32", "comma-separated GPU precisions TestFixtures runs the fixtures in")
+
+// fp16Smoke are the two fastest fixtures, also run in fp16 (the default
+// precision on lavapipe) when -fixture-precisions is left at its default.
+var fp16Smoke = map[string]bool{"face_detection_short_range": true, "selfie_segmentation_landscape": true}
 
 // aimSNR is issue 6's aim per precision, in dB, for every fixture output
 // against the CPU backend's float32 result: float32 arithmetic >= 60 dB,
@@ -134,7 +140,11 @@ func TestFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range precs {
+			run := precs
+			if *fixturePrecisions == "fp32" && fp16Smoke[name] && info.Supports(FP16) {
+				run = append(slices.Clone(precs), FP16)
+			}
+			for _, p := range run {
 				t.Run(p.String(), func(t *testing.T) {
 					t0 := time.Now()
 					got, err := runWith(t, Backend{}, load(), engine.Options{Name: name, Precision: p.String()}, ins)
