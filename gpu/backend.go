@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -81,6 +82,12 @@ func (e *UnsupportedOpError) Error() string {
 	return msg
 }
 
+// TileEnv names the environment variable that, when set to MxN, gives
+// the register tile of the Vulkan backend's GEMM and convolution kernels
+// instead of TileFor the device (for example the best tile `fp16tool
+// devices --tune` reports).
+const TileEnv = "FP16TOOL_GPU_TILE"
+
 // deviceCache is a device, opened on first use (or the error opening it
 // gave), and its kernel caches, one per precision. sharedMu guards every
 // deviceCache and serializes everything that uses a device's queue:
@@ -113,7 +120,13 @@ func (c *deviceCache) kernelsFor(p Precision) (*Kernels, error) {
 	if k := c.kernels[p]; k != nil {
 		return k, nil
 	}
-	k, err := NewKernels(c.dev, p, Tile{})
+	var t Tile
+	if s := os.Getenv(TileEnv); s != "" {
+		if n, err := fmt.Sscanf(s, "%dx%d", &t.M, &t.N); n != 2 || err != nil {
+			return nil, fmt.Errorf("%s=%q: want MxN, for example 8x2", TileEnv, s)
+		}
+	}
+	k, err := NewKernels(c.dev, p, t)
 	if err != nil {
 		return nil, err
 	}

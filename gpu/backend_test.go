@@ -287,3 +287,26 @@ func TestStagingDevice(t *testing.T) {
 		})
 	}
 }
+
+// TestTileEnv checks FP16TOOL_GPU_TILE reaches the kernels, and a bad
+// value is an error naming the variable.
+func TestTileEnv(t *testing.T) {
+	needVulkan(t)
+	for _, tc := range []struct{ env, wantErr string }{{"4x2", ""}, {"8", "FP16TOOL_GPU_TILE"}, {"9x9", "tile 9x9 out of range"}} {
+		t.Setenv(TileEnv, tc.env)
+		c := &deviceCache{opts: DefaultOptions()}
+		p, err := compileOn(tinyModel(), engine.Options{Precision: "fp32"}, c)
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s=%s: error %v, want %q", TileEnv, tc.env, err, tc.wantErr)
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s=%s: %v", TileEnv, tc.env, err)
+		case tc.wantErr == "":
+			if got := c.kernels[FP32].Tile(); got != (Tile{4, 2}) {
+				t.Errorf("tile %v, want 4x2", got)
+			}
+			p.Close()
+		}
+		c.close()
+	}
+}
