@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
 )
 
@@ -238,6 +239,50 @@ func TestConvNarrowMatchesReference(t *testing.T) {
 		pl.run(g.batch*g.outH, 1, func(lo, hi int) { c.rows(src, got, lo, hi) })
 		if d := maxRelDiff(t, got, want); d > 1e-5 {
 			t.Fatalf("%+v padding %v: max rel diff %.3g", *g, p, d)
+		}
+	}
+}
+
+// TestResizeBilinearFastMatchesReference runs RESIZE_BILINEAR models
+// (channel counts that take the vector row kernel and ones that do not,
+// up- and downscaling, every option) through Compile with the optimized
+// and the reference kernels, on 1 and 2 threads.
+func TestResizeBilinearFastMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 60; i++ {
+		n, ih, iw, c := 1+r.IntN(2), 1+r.IntN(9), 1+r.IntN(9), []int{1, 3, 8, 16, 24, 5}[r.IntN(6)]
+		oh, ow := 1+r.IntN(20), 1+r.IntN(20)
+		o := &graph.ResizeBilinearOptions{AlignCorners: r.IntN(3) == 0}
+		o.HalfPixelCenters = !o.AlignCorners && r.IntN(2) == 0
+		size := []byte{byte(oh), 0, 0, 0, byte(ow), 0, 0, 0}
+		sg := &graph.Subgraph{
+			Tensors: []*graph.Tensor{
+				{Name: "in", Type: graph.Float32, Shape: []int32{int32(n), int32(ih), int32(iw), int32(c)}},
+				{Name: "size", Type: graph.Int32, Shape: []int32{2}, Data: size},
+				{Name: "out", Type: graph.Float32, Shape: []int32{int32(n), int32(oh), int32(ow), int32(c)}},
+			},
+			Inputs: []int{0}, Outputs: []int{2},
+			Ops: []*graph.Op{{Code: graph.OpResizeBilinear, Inputs: []int{0, 1}, Outputs: []int{2}, Options: o}},
+		}
+		m := &graph.Model{Version: 3, Subgraphs: []*graph.Subgraph{sg}}
+		in := randSlice(r, n*ih*iw*c)
+		var outs [][]float32
+		for _, opt := range []engine.Options{{Threads: 1, Reference: true}, {Threads: 1}, {Threads: 2}} {
+			p, err := Compile(m, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(engine.Float32s(p.Input(0)), in)
+			if err := p.Run(); err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, append([]float32(nil), engine.Float32s(p.Output(0))...))
+			p.Close()
+		}
+		for k, got := range outs[1:] {
+			if d := maxRelDiff(t, got, outs[0]); d > 1e-6 {
+				t.Errorf("%v -> %dx%d %+v (run %d): %.3g from the reference", sg.Tensors[0].Shape, oh, ow, *o, k+1, d)
+			}
 		}
 	}
 }

@@ -41,3 +41,6 @@ func hardSwishAsm(n int, x, out *float32)
 
 //go:noescape
 func logisticAsm(n int, x, out *float32)
+
+//go:noescape
+func bilerpRowAsm(c, npix int, r0, r1 *float32, offs *int, fx *float32, fy float32, out *float32)

@@ -450,3 +450,59 @@ lg_loop:
 lg_done:
 	VZEROUPPER
 	RET
+
+// func bilerpRowAsm(c, npix int, r0, r1 *float32, offs *int, fx *float32, fy float32, out *float32)
+// One output row of a bilinear resize, c (a positive multiple of 8)
+// channels per pixel: for output pixel p, with lo = offs[2p], hi =
+// offs[2p+1] (element offsets into the input rows r0 and r1):
+// top = r0[lo] + (r0[hi]-r0[lo])*fx[p], bottom likewise from r1,
+// out = top + (bottom-top)*fy.
+TEXT ·bilerpRowAsm(SB), NOSPLIT, $0-64
+	MOVQ         c+0(FP), BX
+	SHLQ         $2, BX
+	MOVQ         npix+8(FP), CX
+	MOVQ         r0+16(FP), SI
+	MOVQ         r1+24(FP), DX
+	MOVQ         offs+32(FP), R8
+	MOVQ         fx+40(FP), R9
+	VBROADCASTSS fy+48(FP), Y15
+	MOVQ         out+56(FP), DI
+	TESTQ        CX, CX
+	JEQ          bdone
+
+bpix:
+	VBROADCASTSS (R9), Y14
+	MOVQ         (R8), R10
+	SHLQ         $2, R10
+	MOVQ         8(R8), R11
+	SHLQ         $2, R11
+	LEAQ         (DX)(R10*1), R12
+	LEAQ         (DX)(R11*1), R13
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	XORQ         AX, AX
+
+bchunk:
+	VMOVUPS     (R10)(AX*1), Y0
+	VMOVUPS     (R11)(AX*1), Y1
+	VMOVUPS     (R12)(AX*1), Y2
+	VMOVUPS     (R13)(AX*1), Y3
+	VSUBPS      Y0, Y1, Y1
+	VFMADD231PS Y14, Y1, Y0
+	VSUBPS      Y2, Y3, Y3
+	VFMADD231PS Y14, Y3, Y2
+	VSUBPS      Y0, Y2, Y2
+	VFMADD231PS Y15, Y2, Y0
+	VMOVUPS     Y0, (DI)(AX*1)
+	ADDQ        $32, AX
+	CMPQ        AX, BX
+	JLT         bchunk
+	ADDQ        BX, DI
+	ADDQ        $16, R8
+	ADDQ        $4, R9
+	DECQ        CX
+	JNZ         bpix
+
+bdone:
+	VZEROUPPER
+	RET

@@ -27,3 +27,7 @@ func clampAsm(n int, a, b, out *float32, lo, hi float32)    { panic("unreachable
 func hardSwishAsm(n int, x, out *float32) { panic("unreachable") }
 
 func logisticAsm(n int, x, out *float32) { panic("unreachable") }
+
+func bilerpRowAsm(c, npix int, r0, r1 *float32, offs *int, fx *float32, fy float32, out *float32) {
+	panic("unreachable: bilerpRowAsm without assembly")
+}

@@ -37,6 +37,18 @@ func prepareResize(bilinear bool) prepareFunc {
 				}, nil
 			}
 			work := func(lo, hi int) { resizeBilinearRows(in.f32(), out.f32(), ih, iw, c, ys, xs, lo, hi) }
+			if useAsm && c%8 == 0 && c > 0 && ow > 0 {
+				offs, fx := bilerpColumns(xs, c)
+				work = func(lo, hi int) {
+					iv, ov := in.f32(), out.f32()
+					for row := lo; row < hi; row++ {
+						b, y := row/oh, ys[row%oh]
+						r0 := iv[(b*ih+y.lo)*iw*c:][:iw*c]
+						r1 := iv[(b*ih+y.hi)*iw*c:][:iw*c]
+						bilerpRowAsm(c, ow, &r0[0], &r1[0], &offs[0], &fx[0], y.frac, &ov[row*ow*c])
+					}
+				}
+			}
 			pl := x.c.pool // not c: the kernel must not keep the compiler (and every constant) alive
 			return func() error {
 				pl.run(n*oh, grainFor(4*ow*c), work)
@@ -198,6 +210,16 @@ func nearestAxis(out, in int, scale float32, align, half bool) []int {
 }
 
 func roundHalfAway(v float32) float32 { return float32(math.Round(float64(v))) }
+
+// bilerpColumns returns bilerpRowAsm's per-output-column input offsets
+// (lo*c, hi*c pairs) and weights.
+func bilerpColumns(xs []lerpAt, c int) ([]int, []float32) {
+	offs, fx := make([]int, 2*len(xs)), make([]float32, len(xs))
+	for i, x := range xs {
+		offs[2*i], offs[2*i+1], fx[i] = x.lo*c, x.hi*c, x.frac
+	}
+	return offs, fx
+}
 
 // resizeBilinearRows is the optimized bilinear resize of output rows
 // [lo, hi) over batch*outH: the same weights, whole channel vectors.
