@@ -174,10 +174,29 @@ func lut16Kernel(a, b, out *tensor, shape []int, t *lut16) kernel {
 	return func() error {
 		ov, av, bv := out.b, a.b, b.b
 		it.rows(func(oi, ai, bi, n, da, db int) {
-			for k := 0; k < n; k++ {
-				ov[oi+k] = t[int(av[ai])<<8|int(bv[bi])]
-				ai += da
-				bi += db
+			o := ov[oi : oi+n]
+			switch {
+			case da == 1 && db == 1:
+				a, b := av[ai:ai+n], bv[bi:bi+n]
+				for k := range o {
+					o[k] = t[int(a[k])<<8|int(b[k])]
+				}
+			case da == 1 && db == 0:
+				a, row := av[ai:ai+n], t[int(bv[bi]):]
+				for k := range o {
+					o[k] = row[int(a[k])<<8]
+				}
+			case da == 0 && db == 1:
+				b, row := bv[bi:bi+n], t[int(av[ai])<<8:]
+				for k := range o {
+					o[k] = row[b[k]]
+				}
+			default:
+				for k := range o {
+					o[k] = t[int(av[ai])<<8|int(bv[bi])]
+					ai += da
+					bi += db
+				}
 			}
 		})
 		return nil

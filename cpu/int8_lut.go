@@ -57,6 +57,13 @@ func lutKernel(in, out *tensor, t *lut8) kernel {
 	}
 }
 
+// roundEven32 rounds v (|v| < 2^22) to the nearest integer, ties to even,
+// by adding and removing 1.5 × 2^23 in float32 (XNNPACK's "magic bias").
+func roundEven32(v float32) int32 {
+	const magic = 12582912 // 1.5 × 2^23
+	return int32(math.Float32bits(v+magic)) - int32(math.Float32bits(magic))
+}
+
 // floatLUT returns TFLite's PopulateLookupTable function for a float
 // transform: dequantize, transform, round(v × (1/out scale)) + zero point.
 func floatLUT(pin, pout qm.Params, f func(float32) float32) func(int32) int32 {
@@ -271,7 +278,7 @@ func prepareQuantize(x *opCtx) (kernel, error) {
 					v = flo
 				}
 				v = min(v, fhi)
-				ov[i] = byte(int32(math.RoundToEven(float64(v))) + pout.ZeroPoint)
+				ov[i] = byte(roundEven32(v) + pout.ZeroPoint)
 			}
 			return nil
 		}, nil

@@ -32,7 +32,8 @@ func prepareQPool(isMax bool) prepareFunc {
 		if err != nil {
 			return nil, err
 		}
-		work := func(r0, r1 int) { qpoolRows(g, isMax, elems[int8](in), elems[int8](out), lo, hi, r0, r1) }
+		acc := make([]int32, out.n)
+		work := func(r0, r1 int) { qpoolRows(g, isMax, elems[int8](in), elems[int8](out), acc, lo, hi, r0, r1) }
 		rows := g.batch * g.outH
 		if x.c.opt.Reference {
 			return func() error {
@@ -48,8 +49,10 @@ func prepareQPool(isMax bool) prepareFunc {
 	}
 }
 
-// qpoolRows pools output rows [r0, r1) of batch*outH.
-func qpoolRows(g *convGeom, isMax bool, in, out []int8, lo, hi int32, r0, r1 int) {
+// qpoolRows pools output rows [r0, r1) of batch*outH, accumulating each
+// output pixel's channels together in acc (out's size, scratch).
+func qpoolRows(g *convGeom, isMax bool, in, out []int8, acc []int32, lo, hi int32, r0, r1 int) {
+	c := g.inC
 	for row := r0; row < r1; row++ {
 		n, oy := row/g.outH, row%g.outH
 		iy0 := oy*g.strideH - g.padH
@@ -57,35 +60,44 @@ func qpoolRows(g *convGeom, isMax bool, in, out []int8, lo, hi int32, r0, r1 int
 		for ox := 0; ox < g.outW; ox++ {
 			ix0 := ox*g.strideW - g.padW
 			kx0, kx1 := max(0, -ix0), min(g.kW, g.inW-ix0)
-			ob := ((n*g.outH+oy)*g.outW + ox) * g.outC
-			count := int32((ky1 - ky0) * (kx1 - kx0))
-			for c := 0; c < g.inC; c++ {
-				acc := int32(0)
-				if isMax {
-					acc = -128
-				}
-				for ky := ky0; ky < ky1; ky++ {
-					base := ((n*g.inH+iy0+ky)*g.inW+ix0)*g.inC + c
-					for kx := kx0; kx < kx1; kx++ {
-						v := int32(in[base+kx*g.inC])
-						if isMax {
-							acc = max(acc, v)
-						} else {
-							acc += v
+			ob := ((n*g.outH+oy)*g.outW + ox) * c
+			a := acc[ob : ob+c]
+			init := int32(0)
+			if isMax {
+				init = -128
+			}
+			for k := range a {
+				a[k] = init
+			}
+			for ky := ky0; ky < ky1; ky++ {
+				for kx := kx0; kx < kx1; kx++ {
+					base := ((n*g.inH+iy0+ky)*g.inW + ix0 + kx) * c
+					src := in[base : base+c]
+					if isMax {
+						for k, v := range src {
+							a[k] = max(a[k], int32(v))
+						}
+					} else {
+						for k, v := range src {
+							a[k] += int32(v)
 						}
 					}
 				}
+			}
+			count := int32((ky1 - ky0) * (kx1 - kx0))
+			o := out[ob : ob+c]
+			for k, v := range a {
 				if !isMax {
 					switch {
 					case count == 0:
-						acc = 0
-					case acc > 0:
-						acc = (acc + count/2) / count
+						v = 0
+					case v > 0:
+						v = (v + count/2) / count
 					default:
-						acc = (acc - count/2) / count
+						v = (v - count/2) / count
 					}
 				}
-				out[ob+c] = int8(min(max(acc, lo), hi))
+				o[k] = int8(min(max(v, lo), hi))
 			}
 		}
 	}

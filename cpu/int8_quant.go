@@ -8,10 +8,36 @@ import (
 
 // The int8 kernels import package int8 as qm: the name int8 is Go's type.
 
-func init() {
-	// DEQUANTIZE of INT8/UINT8/INT16 is a quantized op for lookupOp; the
-	// kernel in dequantize.go handles every input type.
-	qbuiltins[graph.OpDequantize] = prepareDequantize
+func init() { qbuiltins[graph.OpDequantize] = prepareQDequantize }
+
+// prepareQDequantize is DEQUANTIZE of INT8/UINT8/INT16 (a quantized op for
+// lookupOp): a 256-entry table of (q - zero point) × scale for a per-tensor
+// INT8 or UINT8 input (the same float32 expression as dequantize.go's
+// kernel, which handles the other cases).
+func prepareQDequantize(x *opCtx) (kernel, error) {
+	k, err := prepareDequantize(x)
+	if err != nil {
+		return nil, err
+	}
+	in, out := x.in[0], x.out[0]
+	if !is8(in.dtype) || in.src.Quant.PerAxis() {
+		return k, nil
+	}
+	p, err := x.quantTensor(in)
+	if err != nil {
+		return nil, err
+	}
+	var t [256]float32
+	for b := range 256 {
+		t[b] = float32(q8(in.dtype, byte(b))-p.ZeroPoint) * p.Scale
+	}
+	return func() error {
+		ov := out.f32()[:len(in.b)]
+		for i, v := range in.b {
+			ov[i] = t[v]
+		}
+		return nil
+	}, nil
 }
 
 // quantParams are a tensor's affine quantization parameters as the int8

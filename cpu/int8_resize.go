@@ -29,18 +29,53 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 	if !x.c.opt.Reference {
 		ys := bilinearAxis11(r.oh, r.ih, r.align, r.half)
 		xs := bilinearAxis11(r.ow, r.iw, r.align, r.half)
+		// Each source row is interpolated horizontally once (top = tl<<11
+		// + (tr-tl)×fx, exact in int32) into one of two cached rows; each
+		// output row then combines its two source rows vertically.
+		cache := [2][]int32{make([]int32, r.ow*c), make([]int32, r.ow*c)}
+		key := [2]int{-1, -1}
+		hrow := func(iv []int8, b, y int) []int32 {
+			k := b*ih + y
+			for s := range key {
+				if key[s] == k {
+					return cache[s]
+				}
+			}
+			s := 0
+			if key[0] >= 0 && key[1] < key[0] {
+				s = 1
+			}
+			key[s] = k
+			dst, src := cache[s], iv[k*iw*c:(k+1)*iw*c]
+			o := 0
+			for _, xx := range xs {
+				l, rr := src[xx.lo*c:xx.lo*c+c], src[xx.hi*c:xx.hi*c+c]
+				d := dst[o : o+c]
+				for j := range d {
+					d[j] = int32(l[j])<<11 + (int32(rr[j])-int32(l[j]))*xx.frac
+				}
+				o += c
+			}
+			return dst
+		}
+		rowLen := r.ow * c
 		return func() error {
 			iv, ov := elems[int8](in), elems[int8](out)
-			bilinearEach(n, ih, iw, c, ys, xs, func(o, p00, p01, p10, p11 int, fy, fx int32) {
-				for k := 0; k < c; k++ {
-					tl, tr := int32(iv[p00+k]), int32(iv[p01+k])
-					bl, br := int32(iv[p10+k]), int32(iv[p11+k])
-					top := tl<<11 + (tr-tl)*fx
-					bot := bl<<11 + (br-bl)*fx
-					acc := top<<11 + (bot-top)*fy
-					ov[o+k] = int8((acc + 1<<21) >> 22)
+			key = [2]int{-1, -1}
+			o := 0
+			for b := 0; b < n; b++ {
+				for _, y := range ys {
+					top := hrow(iv, b, y.lo)
+					bot := hrow(iv, b, y.hi)
+					d := ov[o : o+rowLen]
+					fy := y.frac
+					for j := range d {
+						t := top[j]
+						d[j] = int8((t<<11 + (bot[j]-t)*fy + 1<<21) >> 22)
+					}
+					o += rowLen
 				}
-			})
+			}
 			return nil
 		}, nil
 	}
@@ -70,7 +105,7 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 // bilinearEach calls fn for every output pixel of a bilinear resize of an
 // NHWC input [n, ih, iw, c]: the pixel's output offset, the offsets of its
 // four source pixels (p01 to the right of p00, p10 below it) and the
-// weights of the lower and right neighbours.
+// weights of the lower and right neighbours (the reference kernel's walk).
 func bilinearEach(n, ih, iw, c int, ys, xs []lerp10, fn func(o, p00, p01, p10, p11 int, fy, fx int32)) {
 	o := 0
 	for b := 0; b < n; b++ {
