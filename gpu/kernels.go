@@ -153,13 +153,12 @@ func (k *Kernels) Gemm(s *Sequence, m, n, kk int, act graph.Activation, a, w, bi
 	if kk%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	t := k.tile
-	p, err := k.pipeline("gemm", variant, 4, 12, groupX, groupY, 1, uint32(act), uint32(t.M), uint32(t.N))
+	p, t, gx, gy, err := k.tiledPipeline("gemm", variant, 4, 12, act, n)
 	if err != nil {
 		return err
 	}
 	return s.Dispatch(p, []*Buffer{a, w, bias, c}, push32(m, n, kk),
-		CeilDiv(CeilDiv(n, t.N), groupX), CeilDiv(CeilDiv(m, t.M), groupY), 1)
+		CeilDiv(CeilDiv(n, t.N), gx), CeilDiv(CeilDiv(m, t.M), gy), 1)
 }
 
 // Conv2DParams describe a CONV_2D or DEPTHWISE_CONV_2D in NHWC. OutC is
@@ -218,17 +217,16 @@ func (k *Kernels) Conv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buf
 		c.OutH == c.InH && c.OutW == c.InW {
 		return k.Gemm(s, c.Batch*c.InH*c.InW, c.OutC, c.InC, c.Act, in, filter, bias, out)
 	}
-	t := k.tile
 	variant := ""
 	if c.InC%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	p, err := k.pipeline("conv2d", variant, 4, 60, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	p, t, gx, gy, err := k.tiledPipeline("conv2d", variant, 4, 60, c.Act, c.OutC)
 	if err != nil {
 		return err
 	}
 	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(),
-		CeilDiv(CeilDiv(c.OutC, t.N), groupX), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), groupY), 1)
+		CeilDiv(CeilDiv(c.OutC, t.N), gx), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), gy), 1)
 }
 
 // DepthwiseConv2D records a DEPTHWISE_CONV_2D: in [Batch][InH][InW][InC],
@@ -246,17 +244,16 @@ func (k *Kernels) DepthwiseConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		[]int{c.Batch * c.InH * c.InW * c.InC, c.KH * c.KW * c.OutC, c.OutC, c.Batch * c.OutH * c.OutW * c.OutC}); err != nil {
 		return err
 	}
-	t := k.tile
 	variant, slots := "", c.OutC
 	if c.OutC == c.InC && c.InC%4 == 0 && !k.noVec4 {
 		variant, slots = "vec4", c.OutC/4
 	}
-	p, err := k.pipeline("depthwise", variant, 4, 64, groupX, groupY, 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	p, t, gx, gy, err := k.tiledPipeline("depthwise", variant, 4, 64, c.Act, slots)
 	if err != nil {
 		return err
 	}
 	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(c.OutC/c.InC),
-		CeilDiv(CeilDiv(slots, t.N), groupX), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), groupY), 1)
+		CeilDiv(CeilDiv(slots, t.N), gx), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), gy), 1)
 }
 
 // BinaryOp is an elementwise binary operation.

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math/bits"
 	"slices"
 
 	"github.com/fp16tool/fp16tool/graph"
@@ -125,7 +124,22 @@ func (k *Kernels) copy(s *Sequence, op string, m copyMap, in, out *Buffer) error
 	if m.padded {
 		padded = 1
 	}
-	return k.flat(s, "copy", "", n, []*Buffer{in, out}, push32(v...), uint32(m.act), padded)
+	e := k.elemsPerInvocation()
+	return k.flat(s, "copy", "", CeilDiv(n, e), []*Buffer{in, out}, push32(v...), uint32(m.act), padded, uint32(e))
+}
+
+// CPUElems is the number of elements each invocation of the copy kernel
+// handles on CPU drivers: lavapipe runs invocations as SIMD lanes and
+// scalarizes integer division, so the flat index is divided once per 16
+// elements; GPUs keep one element per invocation (coalesced accesses).
+var CPUElems = 16
+
+// elemsPerInvocation is E of the flat kernels that take one (copy.comp).
+func (k *Kernels) elemsPerInvocation() int {
+	if k.d.Info().Type == "cpu" {
+		return CPUElems
+	}
+	return 1
 }
 
 func checkRank(op string, shapes ...[]int) error {
@@ -445,21 +459,15 @@ func (k *Kernels) TransposeConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		[]int{c.Batch * c.InH * c.InW * c.InC, c.OutC * c.KH * c.KW * c.InC, c.OutC, c.Batch * c.OutH * c.OutW * c.OutC}); err != nil {
 		return err
 	}
-	t := narrowTile(k.tile, c.OutC)
 	variant := ""
 	if c.InC%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	nx := CeilDiv(c.OutC, t.N)
-	gx := groupX
-	if nx < groupX {
-		gx = 1 << bits.Len(uint(nx-1)) // the smallest power of two >= nx
-	}
-	gy := groupX * groupY / gx
-	p, err := k.pipeline("transpose_conv", variant, 4, 76, uint32(gx), uint32(gy), 1, uint32(c.Act), uint32(t.M), uint32(t.N))
+	p, t, gx, gy, err := k.tiledPipeline("transpose_conv", variant, 4, 76, c.Act, c.OutC)
 	if err != nil {
 		return err
 	}
+	nx := CeilDiv(c.OutC, t.N)
 	for py := range min(c.StrideH, c.OutH) {
 		qh := CeilDiv(c.OutH-py, c.StrideH)
 		ky0 := (py + c.PadTop) % c.StrideH
@@ -478,16 +486,4 @@ func (k *Kernels) TransposeConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		}
 	}
 	return nil
-}
-
-// narrowTile is tile t for n output channels: where n < t.N, the tile
-// takes n (rounded up to a power of two) channels and as many more pixels
-// as keep its t.M*t.N outputs, so that a narrow output (a segmentation
-// mask of one channel) does not leave most accumulators idle.
-func narrowTile(t Tile, n int) Tile {
-	if n >= t.N {
-		return t
-	}
-	tn := 1 << bits.Len(uint(n-1))
-	return Tile{M: t.M * t.N / tn, N: tn}
 }

@@ -432,7 +432,9 @@ func mapCase(name string, nin, nout int, pad float64, rec func(k *Kernels, s *Se
 		}}
 }
 
-func TestTranspose(t *testing.T) {
+func TestTranspose(t *testing.T) { runCases(t, transposeCases()) }
+
+func transposeCases() []opCase {
 	var cases []opCase
 	for _, c := range []struct{ shape, perm []int }{
 		{[]int{3, 5}, []int{1, 0}},
@@ -459,10 +461,12 @@ func TestTranspose(t *testing.T) {
 				return ravel(idx, c.shape)
 			}))
 	}
-	runCases(t, cases)
+	return cases
 }
 
-func TestSlice(t *testing.T) {
+func TestSlice(t *testing.T) { runCases(t, sliceCases()) }
+
+func sliceCases() []opCase {
 	var cases []opCase
 	for _, c := range []struct{ shape, begin, size, stride []int }{
 		{[]int{5, 7}, []int{1, 2}, []int{3, 4}, []int{1, 1}},
@@ -482,10 +486,12 @@ func TestSlice(t *testing.T) {
 				return ravel(o, c.shape)
 			}))
 	}
-	runCases(t, cases)
+	return cases
 }
 
-func TestPad(t *testing.T) {
+func TestPad(t *testing.T) { runCases(t, padCases()) }
+
+func padCases() []opCase {
 	var cases []opCase
 	for _, c := range []struct {
 		shape, before, after []int
@@ -516,10 +522,12 @@ func TestPad(t *testing.T) {
 				return ravel(o, c.shape)
 			}))
 	}
-	runCases(t, cases)
+	return cases
 }
 
-func TestConcatSplit(t *testing.T) {
+func TestConcatSplit(t *testing.T) { runCases(t, concatSplitCases()) }
+
+func concatSplitCases() []opCase {
 	var cases []opCase
 	for _, c := range []struct {
 		shapes [][]int
@@ -582,10 +590,12 @@ func TestConcatSplit(t *testing.T) {
 			},
 		})
 	}
-	runCases(t, cases)
+	return cases
 }
 
-func TestDepthSpace(t *testing.T) {
+func TestDepthSpace(t *testing.T) { runCases(t, depthSpaceCases()) }
+
+func depthSpaceCases() []opCase {
 	var cases []opCase
 	for _, c := range []struct{ n, h, w, c, bs int }{{1, 3, 5, 8, 2}, {2, 2, 3, 27, 3}, {1, 4, 4, 4, 1}} {
 		ishape := []int{c.n, c.h, c.w, c.c}
@@ -610,7 +620,7 @@ func TestDepthSpace(t *testing.T) {
 			},
 			func(i int) int { return inv[i] }))
 	}
-	runCases(t, cases)
+	return cases
 }
 
 func TestGather(t *testing.T) {
@@ -722,4 +732,22 @@ func TestTransposeConv2D(t *testing.T) {
 		})
 	}
 	runCases(t, cases, Tile{1, 1}, Tile{2, 8}, Tile{4, 4}, Tile{8, 8})
+}
+
+// TestCopyElemsPerInvocation reruns the copy kernel's cases with other
+// numbers of elements per invocation than the device's default (on CPU
+// drivers, where CPUElems applies).
+func TestCopyElemsPerInvocation(t *testing.T) {
+	old := CPUElems
+	defer func() { CPUElems = old }()
+	for _, e := range []int{1, 3, 7} {
+		CPUElems = e
+		t.Run(fmt.Sprint("E", e), func(t *testing.T) {
+			var cases []opCase
+			for _, f := range []func() []opCase{transposeCases, sliceCases, padCases, concatSplitCases, depthSpaceCases} {
+				cases = append(cases, f()...)
+			}
+			runCases(t, cases)
+		})
+	}
 }
