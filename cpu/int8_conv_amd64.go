@@ -58,3 +58,22 @@ func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32
 //
 //go:noescape
 func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)
+
+// f32MinMaxAVX2 returns the smallest and largest of x[:n], n a positive
+// multiple of 8 (VMINPS/VMAXPS: a NaN is not propagated).
+//
+//go:noescape
+func f32MinMaxAVX2(n int, x *float32) (lo, hi float32)
+
+// hybridQuantAVX2 writes q[i] = int8.QuantizeValue(x[i], inv, zero, lo,
+// hi) for i < n, n a multiple of 8 (zero, lo and hi as float32).
+//
+//go:noescape
+func hybridQuantAVX2(n int, x *float32, q *int8, inv, zero, lo, hi float32)
+
+// hybridEpiAVX2 writes out[p×outStride+i] = clamp(float32(acc[p×accStride+i]
+// - corr×wsum[i]) × s1[i] × s2 + bias[i], lo, hi) for p < npix, i < n (a
+// multiple of 8), as hybridEpi.value does; bias may be nil.
+//
+//go:noescape
+func hybridEpiAVX2(npix, n int, acc *int32, accStride int, wsum *int32, corr int32, s1 *float32, s2 float32, bias *float32, out *float32, outStride int, lo, hi float32)

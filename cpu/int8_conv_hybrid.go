@@ -28,6 +28,28 @@ type hybridEpi struct {
 	hw         int       // output pixels per batch
 	scaleFirst bool      // float(acc) × (sf × scale) rather than float(acc) × scale × sf
 	lo, hi     float32
+
+	// For the vector epilogue, arrays padded to np channels: the bias
+	// (zeros when none) and, with scaleFirst, sf[b] × scale[c] per batch.
+	np      int
+	biasPad []float32
+	sfs     []float32
+}
+
+// begin sets the output and bias of this run and, after the input's
+// quantization, the vector epilogue's arrays.
+func (h *hybridEpi) begin(out, bias []float32) {
+	h.out, h.bias = out, bias
+	if bias != nil {
+		copy(h.biasPad, bias)
+	}
+	if h.scaleFirst {
+		for b, sf := range h.sf {
+			for c, s := range h.scale {
+				h.sfs[b*h.np+c] = sf * s
+			}
+		}
+	}
 }
 
 // value returns the output of channel c in batch b for the accumulator
@@ -49,15 +71,50 @@ func (h *hybridEpi) value(acc int32, b, c int) float32 {
 // from the raw accumulators of e's microkernel.
 func (h *hybridEpi) finish(e *i8Conv, acc []int32, p0, npix, c0, nc int) {
 	outC := e.g.outC
-	for i := 0; i < npix; i++ {
+	if e.isa == i8Go {
+		for i := 0; i < npix; i++ {
+			p := p0 + i
+			b := p / h.hw
+			corr := e.off + h.zero[b]
+			a := acc[i*e.nb : i*e.nb+nc]
+			dst := h.out[p*outC+c0 : p*outC+c0+nc]
+			for c := range dst {
+				dst[c] = h.value(a[c]-corr*e.wsum[c0+c], b, c0+c)
+			}
+		}
+		return
+	}
+	// Runs of pixels of one batch; whole groups of 8 channels straight
+	// into the output, the rest through a buffer.
+	n8 := nc &^ 7
+	for i := 0; i < npix; {
 		p := p0 + i
 		b := p / h.hw
+		run := min(npix-i, (b+1)*h.hw-p)
 		corr := e.off + h.zero[b]
-		a := acc[i*e.nb : i*e.nb+nc]
-		dst := h.out[p*outC+c0 : p*outC+c0+nc]
-		for c := range dst {
-			dst[c] = h.value(a[c]-corr*e.wsum[c0+c], b, c0+c)
+		s1, s2 := h.scale, h.sf[b]
+		if h.scaleFirst {
+			s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
 		}
+		var bias *float32
+		if h.bias != nil {
+			bias = &h.biasPad[c0]
+		}
+		if n8 > 0 {
+			hybridEpiAVX2(run, n8, &acc[i*e.nb], e.nb, &e.wsum[c0], corr, &s1[c0], s2, bias, &h.out[p*outC+c0], outC, h.lo, h.hi)
+		}
+		if n8 < nc {
+			if bias != nil {
+				bias = &h.biasPad[c0+n8]
+			}
+			var tmp [8]float32
+			for k := 0; k < run; k++ {
+				hybridEpiAVX2(1, 8, &acc[(i+k)*e.nb+n8], 0, &e.wsum[c0+n8], corr, &s1[c0+n8], s2, bias, &tmp[0], 0, h.lo, h.hi)
+				o := (p+k)*outC + c0
+				copy(h.out[o+n8:o+nc], tmp[:nc-n8])
+			}
+		}
+		i += run
 	}
 }
 
@@ -66,20 +123,54 @@ type hybridInput struct {
 	q          []int8
 	rows       int // batches
 	asymmetric bool
+	vec        bool // AVX2 min/max and quantization
 }
 
 // quantize quantizes in (rows of equal length) into h.q, filling sf and
-// zero per row.
+// zero per row, as int8.AsymmetricQuantizeFloats or
+// SymmetricQuantizeFloats do.
 func (h *hybridInput) quantize(in []float32, sf []float32, zero []int32) {
 	n := len(in) / h.rows
 	for b := 0; b < h.rows; b++ {
-		v, q := in[b*n:(b+1)*n], h.q[b*n:(b+1)*n]
-		if h.asymmetric {
-			sf[b], zero[b] = qm.AsymmetricQuantizeFloats(v, q)
-		} else {
-			sf[b], zero[b] = qm.SymmetricQuantizeFloats(v, q), 0
-		}
+		sf[b], zero[b] = h.quantizeRow(in[b*n:(b+1)*n], h.q[b*n:(b+1)*n])
 	}
+}
+
+func (h *hybridInput) quantizeRow(v []float32, q []int8) (scale float32, zero int32) {
+	n8 := 0
+	if h.vec {
+		n8 = len(v) &^ 7
+	}
+	var lo, hi float32
+	if n8 > 0 {
+		lo, hi = f32MinMaxAVX2(n8, &v[0])
+		if n8 < len(v) {
+			tl, th := qm.MinMaxFloats(v[n8:])
+			lo, hi = min(lo, tl), max(hi, th)
+		}
+	} else {
+		lo, hi = qm.MinMaxFloats(v)
+	}
+	var inv float32
+	qmin, qmax := int32(qm.Int8Min), int32(qm.Int8Max)
+	if h.asymmetric {
+		scale, inv, zero = qm.AsymmetricParams(lo, hi)
+	} else {
+		scale, inv = qm.SymmetricScale(lo, hi)
+		qmin = -qm.WeightMax
+		qmax = qm.WeightMax
+	}
+	if inv == 0 {
+		clear(q)
+		return scale, zero
+	}
+	if n8 > 0 {
+		hybridQuantAVX2(n8, &v[0], &q[0], inv, float32(zero), float32(qmin), float32(qmax))
+	}
+	for i := n8; i < len(v); i++ {
+		q[i] = qm.QuantizeValue(v[i], inv, zero, qmin, qmax)
+	}
+	return scale, zero
 }
 
 // newHybrid checks a hybrid op's tensors (FLOAT32 input and output, INT8
@@ -94,11 +185,22 @@ func (x *opCtx) newHybrid(a convArgs, nch, axis, rows int, asymmetric bool) (*hy
 	if err != nil {
 		return nil, nil, err
 	}
-	h := &hybridEpi{scale: scales, sf: make([]float32, rows), zero: make([]int32, rows)}
+	h, hin := newHybridEpi(scales, rows, a.in.n, asymmetric)
 	if h.lo, h.hi, err = actRange(x, a.act); err != nil {
 		return nil, nil, err
 	}
-	return h, &hybridInput{q: make([]int8, a.in.n), rows: rows, asymmetric: asymmetric}, nil
+	return h, hin, nil
+}
+
+// newHybridEpi returns the epilogue (without hw, scaleFirst and the
+// activation bounds) and input quantizer of a hybrid op with weight scales
+// (one per output channel) and rows batches of n input values in all.
+func newHybridEpi(scales []float32, rows, n int, asymmetric bool) (*hybridEpi, *hybridInput) {
+	np := (len(scales)+7)&^7 + 8
+	h := &hybridEpi{scale: make([]float32, np), sf: make([]float32, rows), zero: make([]int32, rows),
+		np: np, biasPad: make([]float32, np), sfs: make([]float32, rows*np)}
+	copy(h.scale, scales)
+	return h, &hybridInput{q: make([]int8, n), rows: rows, asymmetric: asymmetric, vec: i8ISA != i8Go}
 }
 
 // prepareConv2DHybrid is CONV_2D with float32 activations and INT8
@@ -123,15 +225,15 @@ func (c *compiler) hybridConvKernel(g *convGeom, h *hybridEpi, hin *hybridInput,
 		e.epi.hybrid, e.epi.hy = true, h
 		pl := c.pool
 		return func() error {
-			h.out, h.bias = out.f32(), f32orNil(bias)
 			hin.quantize(in.f32(), h.sf, h.zero)
+			h.begin(out.f32(), f32orNil(bias))
 			e.run(pl, hin.q, h.zero)
 			return nil
 		}
 	}
 	return func() error {
-		h.out, h.bias = out.f32(), f32orNil(bias)
 		hin.quantize(in.f32(), h.sf, h.zero)
+		h.begin(out.f32(), f32orNil(bias))
 		convAccRef(g, hin.q, h.zero, int8s(filter), func(o, oc int, acc int32) {
 			h.out[o] = h.value(acc, o/(g.outC*h.hw), oc)
 		})
@@ -161,15 +263,15 @@ func prepareDepthwiseHybrid(x *opCtx, g *dwGeom, a convArgs) (kernel, error) {
 		d.conv.epi.hybrid, d.conv.epi.hy = true, h
 		pl := x.c.pool
 		return func() error {
-			h.out, h.bias = out.f32(), f32orNil(bias)
 			hin.quantize(in.f32(), h.sf, h.zero)
+			h.begin(out.f32(), f32orNil(bias))
 			d.run(pl, hin.q, h.zero)
 			return nil
 		}, nil
 	}
 	return func() error {
-		h.out, h.bias = out.f32(), f32orNil(bias)
 		hin.quantize(in.f32(), h.sf, h.zero)
+		h.begin(out.f32(), f32orNil(bias))
 		dwAccRef(g, hin.q, h.zero, int8s(filter), func(o, oc int, acc int32) {
 			h.out[o] = h.value(acc, o/(g.outC*h.hw), oc)
 		})

@@ -28,3 +28,15 @@ func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32
 func i8DWRowAVX2(npix, c8, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32) {
 	panic("unreachable: i8DWRowAVX2 without assembly")
 }
+
+func f32MinMaxAVX2(n int, x *float32) (lo, hi float32) {
+	panic("unreachable: f32MinMaxAVX2 without assembly")
+}
+
+func hybridQuantAVX2(n int, x *float32, q *int8, inv, zero, lo, hi float32) {
+	panic("unreachable: hybridQuantAVX2 without assembly")
+}
+
+func hybridEpiAVX2(npix, n int, acc *int32, accStride int, wsum *int32, corr int32, s1 *float32, s2 float32, bias *float32, out *float32, outStride int, lo, hi float32) {
+	panic("unreachable: hybridEpiAVX2 without assembly")
+}

@@ -213,20 +213,23 @@ func TestHybridFastMatchesReference(t *testing.T) {
 			in[i] = in[i]*3 + 0.5
 		}
 		w := randInt8s(r, nw, -127, 127)
-		h := &hybridEpi{scale: make([]float32, g.outC), sf: make([]float32, g.batch), zero: make([]int32, g.batch),
-			hw: g.outH * g.outW, scaleFirst: r.IntN(2) == 0, lo: float32(math.Inf(-1)), hi: float32(math.Inf(1))}
-		for c := range h.scale {
-			h.scale[c] = r.Float32() / 100
+		scales := make([]float32, g.outC)
+		for c := range scales {
+			scales[c] = r.Float32() / 100
 		}
+		h, hin := newHybridEpi(scales, g.batch, len(in), r.IntN(2) == 0)
+		h.hw, h.scaleFirst = g.outH*g.outW, r.IntN(2) == 0
+		h.lo, h.hi = float32(math.Inf(-1)), float32(math.Inf(1))
+		var bias []float32
 		if r.IntN(2) == 0 {
-			h.bias = randSlice(r, g.outC)
+			bias = randSlice(r, g.outC)
 		}
 		if r.IntN(2) == 0 {
 			h.lo, h.hi = 0, 6
 		}
-		hin := &hybridInput{q: make([]int8, len(in)), rows: g.batch, asymmetric: r.IntN(2) == 0}
 		want := make([]float32, g.batch*g.outH*g.outW*g.outC)
 		hin.quantize(in, h.sf, h.zero)
+		h.begin(want, bias)
 		emit := func(o, oc int, acc int32) { want[o] = h.value(acc, o/(g.outC*h.hw), oc) }
 		if dw {
 			dwAccRef(dg, hin.q, h.zero, w, emit)
@@ -235,7 +238,7 @@ func TestHybridFastMatchesReference(t *testing.T) {
 		}
 		for _, isa := range i8ISAs() {
 			got := make([]float32, len(want))
-			h.out = got
+			h.begin(got, bias)
 			if dw {
 				d := newI8DW(dg, w, isa)
 				d.conv.epi.hybrid, d.conv.epi.hy = true, h
@@ -252,6 +255,52 @@ func TestHybridFastMatchesReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHybridQuantizeVector checks the vector on-the-fly quantization
+// against int8's Asymmetric/SymmetricQuantizeFloats.
+func TestHybridQuantizeVector(t *testing.T) {
+	if i8ISA == i8Go {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for it := 0; it < 500; it++ {
+		v := randSlice(r, 1+r.IntN(200))
+		scale := float32(math.Pow(10, r.Float64()*6-3))
+		off := r.Float32()*4 - 2
+		for i := range v {
+			v[i] = (v[i] + off) * scale
+			if r.IntN(50) == 0 {
+				v[i] = float32(r.IntN(9)-4) * 0.5 / 100 // ties
+			}
+		}
+		if it%50 == 0 {
+			clear(v)
+		}
+		for _, asym := range []bool{true, false} {
+			h := &hybridInput{asymmetric: asym, vec: true}
+			got, want := make([]int8, len(v)), make([]int8, len(v))
+			s, z := h.quantizeRow(v, got)
+			var ws float32
+			var wz int32
+			if asym {
+				ws, wz = qm.AsymmetricQuantizeFloats(v, want)
+			} else {
+				ws = qm.SymmetricQuantizeFloats(v, want)
+			}
+			if s != ws || z != wz || string(int8Bytes(got)) != string(int8Bytes(want)) {
+				t.Fatalf("asymmetric %v, %d values: got scale %g zero %d %v, want %g %d %v", asym, len(v), s, z, got, ws, wz, want)
+			}
+		}
+	}
+}
+
+func int8Bytes(v []int8) []byte {
+	b := make([]byte, len(v))
+	for i, x := range v {
+		b[i] = byte(x)
+	}
+	return b
 }
 
 // TestHybridQuantizeFloats checks the on-the-fly quantization: values
