@@ -24,6 +24,12 @@ var i8ISA = func() int {
 //go:noescape
 func i8TilesVNNI(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
 
+// i8TilesVNNI16 is i8TilesVNNI for blocks of 16 channels (acc[tile][4][16],
+// w packed [tap][k][16][4]).
+//
+//go:noescape
+func i8TilesVNNI16(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
+
 // i8TilesAVX2 computes, for ntiles tiles of 4 pixels (byte offsets bases
 // in buf, 4 per tile), acc[tile][4][16] (int32) = Σ over ntaps taps (byte
 // offsets offs) and k pairs of input channels of int16 activations × int16

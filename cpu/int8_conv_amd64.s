@@ -412,3 +412,64 @@ dw256Done:
 	JNZ     dw256Pix
 	VZEROUPPER
 	RET
+
+// func i8TilesVNNI16(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32)
+//
+// i8TilesVNNI for blocks of 16 channels (narrow layers): acc[tile][4][16],
+// weights [tap][k][16][4].
+TEXT ·i8TilesVNNI16(SB), NOSPLIT, $0-64
+	MOVQ ntiles+0(FP), R13
+	MOVQ bases+40(FP), R14
+	MOVQ acc+56(FP), DI
+
+vnni16Tile:
+	MOVQ   buf+32(FP), R12
+	MOVQ   0(R14), R8
+	ADDQ   R12, R8
+	MOVQ   8(R14), R9
+	ADDQ   R12, R9
+	MOVQ   16(R14), R10
+	ADDQ   R12, R10
+	MOVQ   24(R14), R11
+	ADDQ   R12, R11
+	MOVQ   k+8(FP), CX
+	MOVQ   ntaps+16(FP), DX
+	MOVQ   offs+24(FP), BX
+	MOVQ   w+48(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z2, Z2, Z2
+	VPXORD Z4, Z4, Z4
+	VPXORD Z6, Z6, Z6
+
+vnni16Tap:
+	MOVQ (BX), AX
+	MOVQ CX, R12
+
+vnni16K:
+	VMOVDQU32    (SI), Z8
+	VPBROADCASTD (R8)(AX*1), Z10
+	VPBROADCASTD (R9)(AX*1), Z11
+	VPBROADCASTD (R10)(AX*1), Z12
+	VPBROADCASTD (R11)(AX*1), Z13
+	VPDPBUSD     Z8, Z10, Z0
+	VPDPBUSD     Z8, Z11, Z2
+	VPDPBUSD     Z8, Z12, Z4
+	VPDPBUSD     Z8, Z13, Z6
+	ADDQ         $64, SI
+	ADDQ         $4, AX
+	DECQ         R12
+	JNZ          vnni16K
+	ADDQ         $8, BX
+	DECQ         DX
+	JNZ          vnni16Tap
+
+	VMOVDQU32 Z0, 0(DI)
+	VMOVDQU32 Z2, 64(DI)
+	VMOVDQU32 Z4, 128(DI)
+	VMOVDQU32 Z6, 192(DI)
+	ADDQ      $256, DI
+	ADDQ      $32, R14
+	DECQ      R13
+	JNZ       vnni16Tile
+	VZEROUPPER
+	RET

@@ -18,7 +18,8 @@ import (
 // Per instruction set:
 //   - i8VNNI (AVX-512 VNNI): x' = x + 128 as uint8 (o = 128), VPDPBUSD
 //     multiplies uint8 × int8 groups of 4 into int32 without saturation;
-//     blocks of 32 channels, weights [tap][k/4][32][4];
+//     blocks of 32 channels (16 for layers of at most 16), weights
+//     [tap][k/4][32][4];
 //   - i8AVX2: x' = x as int16 (o = 0), VPMADDWD multiplies int16 pairs
 //     into int32 (no saturation: |x| ≤ 128, |w| ≤ 128); blocks of 16
 //     channels, weights [tap][k/2][16][2] int16;
@@ -91,6 +92,9 @@ func newI8Conv(g *convGeom, filter []int8, isa int) *i8Conv {
 	switch isa {
 	case i8VNNI:
 		e.nb, e.off = 32, 128
+		if g.outC <= 16 {
+			e.nb = 16 // narrow layers: half the work of a 32-channel block
+		}
 	case i8AVX2:
 		e.esz = 2
 	}
@@ -346,7 +350,11 @@ func (e *i8Conv) tiles4(nt int, bases *[i8Group * i8Tile]int, b int, acc []int32
 	wb := e.w[b*ntaps*e.kp*e.nb*e.esz:]
 	switch e.isa {
 	case i8VNNI:
-		i8TilesVNNI(nt, e.kp/4, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
+		if e.nb == 16 {
+			i8TilesVNNI16(nt, e.kp/4, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
+		} else {
+			i8TilesVNNI(nt, e.kp/4, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
+		}
 	case i8AVX2:
 		i8TilesAVX2(nt, e.kp/2, ntaps, &e.offs[0], &e.buf[0], &bases[0], &wb[0], &acc[0])
 	default:

@@ -40,3 +40,7 @@ func hybridQuantAVX2(n int, x *float32, q *int8, inv, zero, lo, hi float32) {
 func hybridEpiAVX2(npix, n int, acc *int32, accStride int, wsum *int32, corr int32, s1 *float32, s2 float32, bias *float32, out *float32, outStride int, lo, hi float32) {
 	panic("unreachable: hybridEpiAVX2 without assembly")
 }
+
+func i8TilesVNNI16(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32) {
+	panic("unreachable: i8TilesVNNI16 without assembly")
+}
