@@ -19,7 +19,9 @@ import (
 //     DEPTHWISE_CONV_2D v6), per tensor for FULLY_CONNECTED with
 //     asymmetric_quantize_inputs (v9); biases and activations stay float32
 //     and the kernels quantize activations on the fly.
-//   - Other ops' weights become int8 per tensor behind a DEQUANTIZE op.
+//   - Other ops' weights (and sparse weights, whose DENSIFY output TFLite's
+//     hybrid kernels mishandle) become int8 per channel along WeightAxis
+//     (per tensor without one) behind a DEQUANTIZE op (v5 per channel).
 //
 // A weight behind a DENSIFY of a sparse constant keeps its sparsity (the
 // stored values are quantized; DENSIFY then runs on int8). Shared weights
@@ -86,9 +88,11 @@ func DynamicRange(m *graph.Model, opt Int8Options) (*Int8Result, error) {
 		// 0 dB on face_detection_full_range_sparse): it takes the
 		// DEQUANTIZE route, stored sparse in int8.
 		hybrid := info.Quant.Hybrid && w.Sparse < 0
-		axis := -1
-		if hybrid && info.Quant.PerChannel && op.Code != graph.OpFullyConnected {
-			axis = info.WeightAxis
+		// Per channel along WeightAxis, except FULLY_CONNECTED's hybrid
+		// kernel (per tensor, as the TFLite converter writes it).
+		axis := info.WeightAxis
+		if hybrid && op.Code == graph.OpFullyConnected {
+			axis = -1
 		}
 		q, scales, err := qm.QuantizeWeights(w.Dense, intsOf(t.Shape), axis)
 		if err != nil {
