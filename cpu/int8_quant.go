@@ -6,7 +6,29 @@ import (
 	"github.com/fp16tool/fp16tool/graph"
 )
 
-// The int8 kernels import package int8 as qm: the name int8 is Go's type.
+// The int8 kernels (files int8_*.go) run ops whose first input or first
+// output is INT8, UINT8 or INT16 (see lookupOp); they import package int8
+// as qm, the name int8 being Go's type.
+//
+// Numerics. The oracle, LiteRT.js, runs int8 ops through TFLite's XNNPACK
+// delegate where XNNPACK has them, and XNNPACK's arithmetic is not always
+// TFLite's reference integer arithmetic. The default kernels compute what
+// the oracle computes (checked bit for bit on every conformance case and
+// on every int8 op of the ten fixtures); Options.Reference selects
+// TFLite's reference arithmetic where the two differ:
+//
+//	op                   default (= LiteRT.js)                  Reference
+//	QUANTIZE f32->int8   x*(1/s) rounded half to even           x/s rounded half away
+//	QUANTIZE int8->int8  8-bit multiplier, >>8 rounding up      32-bit multiplier
+//	LEAKY_RELU           8-bit multipliers, >>8 rounding up     32-bit multipliers
+//	MUL                  product × float32 factor, half even    32-bit multiplier
+//	MEAN, SUM            float32 factor and bias, half even     TFLite's three paths
+//	RESIZE_BILINEAR      11-bit weights, float32 coordinates    10-bit fixed point
+//	TRANSPOSE_CONV       acc × float32 factor, half even        32-bit multipliers
+//
+// The others (ADD, SUB, PRELU, pools, LOGISTIC, TANH, HARD_SWISH, RELU*,
+// SOFTMAX, data movement) have one arithmetic, TFLite's, which the oracle
+// matches. All differences are at most one step, two for RESIZE_BILINEAR.
 
 func init() { qbuiltins[graph.OpDequantize] = prepareQDequantize }
 
