@@ -468,15 +468,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 	}
 	isInput := make([]bool, len(sg.Tensors))
 	for _, i := range sg.Inputs {
-		if i < 0 || i >= len(sg.Tensors) {
-			return nil, fmt.Errorf("vulkan: %s: input tensor index %d out of range", name, i)
-		}
 		isInput[i] = true
-	}
-	for _, i := range sg.Outputs {
-		if i < 0 || i >= len(sg.Tensors) {
-			return nil, fmt.Errorf("vulkan: %s: output tensor index %d out of range", name, i)
-		}
 	}
 	// Pass 1: the ops on constants only are folded; the others need a GPU
 	// kernel.

@@ -1,7 +1,6 @@
 package gpu
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,14 +46,7 @@ func benchProgram(b *testing.B, be engine.Backend, path string, opt engine.Optio
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := be.Compile(m, opt)
-	var u *UnsupportedOpError
-	if errors.As(err, &u) {
-		b.Skipf("SKIP: %v", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := compileOrSkip(b, be, m, opt)
 	defer p.Close()
 	fill(p)
 	if err := p.Run(); err != nil {

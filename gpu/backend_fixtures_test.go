@@ -85,26 +85,39 @@ func fixtureInputs(t *testing.T, name string, m *graph.Model) []tensorio.Tensor 
 	return ins
 }
 
-// runWith compiles m on b, runs it on ins and returns copies of its
-// outputs.
-func runWith(t *testing.T, b engine.Backend, m *graph.Model, opt engine.Options, ins []tensorio.Tensor) ([][]float32, error) {
-	t.Helper()
+// compileOrSkip compiles m on b: an op without a Vulkan kernel skips tb,
+// naming the op; any other error fails it.
+func compileOrSkip(tb testing.TB, b engine.Backend, m *graph.Model, opt engine.Options) engine.Program {
+	tb.Helper()
 	p, err := b.Compile(m, opt)
-	if err != nil {
-		return nil, err
+	var u *UnsupportedOpError
+	if errors.As(err, &u) {
+		tb.Skipf("SKIP: %v", err)
 	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// runWith compiles m on b, runs it once on ins (or on fill's values when
+// ins is nil) and returns copies of its outputs.
+func runWith(tb testing.TB, b engine.Backend, m *graph.Model, opt engine.Options, ins []tensorio.Tensor) [][]float32 {
+	tb.Helper()
+	p := compileOrSkip(tb, b, m, opt)
 	defer p.Close()
+	fill(p)
 	for k, in := range ins {
 		copy(p.Input(k), in.Data)
 	}
 	if err := p.Run(); err != nil {
-		return nil, err
+		tb.Fatal(err)
 	}
 	var outs [][]float32
 	for k := range p.Outputs() {
 		outs = append(outs, append([]float32(nil), engine.Float32s(p.Output(k))...))
 	}
-	return outs, nil
+	return outs
 }
 
 // TestFixtures runs every fixture (the float16 models as shipped, which
@@ -136,10 +149,7 @@ func TestFixtures(t *testing.T) {
 			}
 			m := load()
 			ins := fixtureInputs(t, name, m)
-			want, err := runWith(t, cpu.Backend{}, m, engine.Options{Name: name}, ins)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := runWith(t, cpu.Backend{}, m, engine.Options{Name: name}, ins)
 			run := precs
 			if *fixturePrecisions == "fp32" && fp16Smoke[name] && info.Supports(FP16) {
 				run = append(slices.Clone(precs), FP16)
@@ -147,14 +157,7 @@ func TestFixtures(t *testing.T) {
 			for _, p := range run {
 				t.Run(p.String(), func(t *testing.T) {
 					t0 := time.Now()
-					got, err := runWith(t, Backend{}, load(), engine.Options{Name: name, Precision: p.String()}, ins)
-					var u *UnsupportedOpError
-					if errors.As(err, &u) {
-						t.Skipf("SKIP: %v", err)
-					}
-					if err != nil {
-						t.Fatal(err)
-					}
+					got := runWith(t, Backend{}, load(), engine.Options{Name: name, Precision: p.String()}, ins)
 					for k := range want {
 						snr := SNR(got[k], want[k])
 						note := ""
@@ -182,14 +185,7 @@ func TestFixtureRunAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(m, engine.Options{Name: "face_detection_short_range", Profile: true})
-	var u *UnsupportedOpError
-	if errors.As(err, &u) {
-		t.Skipf("SKIP: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compileOrSkip(t, Backend{}, m, engine.Options{Name: "face_detection_short_range", Profile: true})
 	defer p.Close()
 	if n := testing.AllocsPerRun(2, func() { p.Run() }); n != 0 {
 		t.Errorf("Run allocates %v times", n)

@@ -167,16 +167,7 @@ func fill(p engine.Program) {
 
 func runOnce(t *testing.T, b engine.Backend, m *graph.Model, opt engine.Options) []float32 {
 	t.Helper()
-	p, err := b.Compile(m, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	fill(p)
-	if err := p.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return append([]float32(nil), engine.Float32s(p.Output(0))...)
+	return runWith(t, b, m, opt, nil)[0]
 }
 
 // TestUnsupportedOp checks the compile error names the op, its index and

@@ -79,13 +79,24 @@ func actOf[T any](op *Op, field func(T) Activation) Activation {
 }
 
 // CompileOrder returns m's main subgraph and the topological order of its
-// ops, after checking every recorded shape against the op registry's
-// inference and filling in the ones not recorded (InferShapes sets Shape
-// on such tensors of m): the first step of a backend's compile.
+// ops, after checking the subgraph's input and output indices and every
+// recorded shape against the op registry's inference, filling in the ones
+// not recorded (InferShapes sets Shape on such tensors of m): the first
+// step of a backend's compile.
 func (m *Model) CompileOrder() (*Subgraph, []int, error) {
 	sg := m.Main()
 	if sg == nil {
 		return nil, nil, fmt.Errorf("the model has no subgraph")
+	}
+	for _, io := range []struct {
+		what string
+		idx  []int
+	}{{"input", sg.Inputs}, {"output", sg.Outputs}} {
+		for _, i := range io.idx {
+			if i < 0 || i >= len(sg.Tensors) {
+				return nil, nil, fmt.Errorf("%s tensor index %d out of range (%d tensors)", io.what, i, len(sg.Tensors))
+			}
+		}
 	}
 	order, err := sg.TopoOrder()
 	if err != nil {
