@@ -55,7 +55,8 @@ func i8RequantAVX512(npix, n int, acc *int32, accStride int, params *int32, pstr
 
 // i8DWRowAVX512 computes, for npix pixels xstep bytes apart from x,
 // acc[p][16g+j] = Σ_t int8 x[p×xstep + off_t + 16g+j] × w[t][16g+j] for
-// g < c16 over ntaps taps (byte offsets offs; w rows wstride bytes apart).
+// g < c16 over ntaps taps (byte offsets offs; w rows wstride bytes apart;
+// each w lane is the int16 weight zero-extended, for VPMADDWD).
 //
 //go:noescape
 func i8DWRowAVX512(npix, c16, ntaps int, offs *int, x *int8, xstep int, w *int32, wstride int, acc *int32)

@@ -333,7 +333,7 @@ dw512Group:
 dw512Tap:
 	MOVQ      (BX), AX
 	VPMOVSXBD (SI)(AX*1), Z1
-	VPMULLD   (R9), Z1, Z1
+	VPMADDWD  (R9), Z1, Z1
 	VPADDD    Z1, Z0, Z0
 	ADDQ      $8, BX
 	ADDQ      R11, R9
@@ -341,7 +341,7 @@ dw512Tap:
 	JZ        dw512Done
 	MOVQ      (BX), AX
 	VPMOVSXBD (SI)(AX*1), Z3
-	VPMULLD   (R9), Z3, Z3
+	VPMADDWD  (R9), Z3, Z3
 	VPADDD    Z3, Z2, Z2
 	ADDQ      $8, BX
 	ADDQ      R11, R9
@@ -384,7 +384,7 @@ dw256Group:
 dw256Tap:
 	MOVQ      (BX), AX
 	VPMOVSXBD (SI)(AX*1), Y1
-	VPMULLD   (R9), Y1, Y1
+	VPMADDWD  (R9), Y1, Y1
 	VPADDD    Y1, Y0, Y0
 	ADDQ      $8, BX
 	ADDQ      R11, R9
@@ -392,7 +392,7 @@ dw256Tap:
 	JZ        dw256Done
 	MOVQ      (BX), AX
 	VPMOVSXBD (SI)(AX*1), Y3
-	VPMULLD   (R9), Y3, Y3
+	VPMADDWD  (R9), Y3, Y3
 	VPADDD    Y3, Y2, Y2
 	ADDQ      $8, BX
 	ADDQ      R11, R9

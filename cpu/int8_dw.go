@@ -89,7 +89,10 @@ const i8DWAcc = 4096
 // i8DW is the fast int8 depthwise convolution (multiplier 1): the input
 // is copied into a padded int8 buffer (border: the zero point; channels
 // padded to a multiple of 16) by the int8 convolution's pad, the weights
-// are int32 [tap][Cp], and a microkernel accumulates a run of output
+// are [tap][Cp] int32 lanes holding the int16 weight in the low half and 0
+// in the high half (so that VPMADDWD on sign-extended int32 inputs
+// multiplies x × w: the input's high half, its sign, meets the 0), and a
+// microkernel accumulates a run of output
 // pixels of one row, up to 1024 channels each, over all taps; the zero
 // point correction (z × Σ w) and the int8 convolution's epilogue follow.
 type i8DW struct {
@@ -119,8 +122,9 @@ func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
 			t := ky*g.kW + kx
 			d.offs = append(d.offs, (ky*g.dilH*e.pw+kx*g.dilW)*d.cp)
 			for c := 0; c < g.outC; c++ {
-				d.w[t*d.cp+c] = int32(filter[t*g.outC+c])
-				e.wsum[c] += d.w[t*d.cp+c]
+				v := int32(filter[t*g.outC+c])
+				d.w[t*d.cp+c] = int32(uint16(int16(v)))
+				e.wsum[c] += v
 			}
 		}
 	}
@@ -187,7 +191,7 @@ func (d *i8DW) pixelGo(base, c0 int, acc []int32) {
 		x := buf[base+off : base+off+len(acc)]
 		w := d.w[t*d.cp+c0 : t*d.cp+c0+len(acc)]
 		for c := range acc {
-			acc[c] += int32(int8(x[c])) * w[c]
+			acc[c] += int32(int8(x[c])) * int32(int16(w[c]))
 		}
 	}
 }
