@@ -111,7 +111,7 @@ func prepareQConcat(x *opCtx) (kernel, error) {
 		outer *= d
 	}
 	luts := make([]*lut8, len(x.in))
-	any := false
+	requant := false
 	for i, in := range x.in {
 		pi, err := x.quantTensor(in)
 		if err != nil {
@@ -125,9 +125,9 @@ func prepareQConcat(x *opCtx) (kernel, error) {
 		luts[i] = newLUT8(in.dtype, out.dtype, func(q int32) int32 {
 			return int32(math.Round(float64(float32(q)*s+bias))) + po.ZeroPoint
 		})
-		any = true
+		requant = true
 	}
-	if !any {
+	if !requant {
 		return copyK, nil
 	}
 	chunks := make([]int, len(x.in))
