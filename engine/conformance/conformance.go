@@ -11,6 +11,12 @@
 // A backend's test calls Check:
 //
 //	func TestConformance(t *testing.T) { conformance.Check(t, cpu.Backend{}, engine.Options{Threads: 1}, 1e-5) }
+//
+// The int8 cases (Int8Cases: single ops on INT8 tensors) are a table of
+// their own, compared in quantization steps by CheckInt8; their goldens are
+// rewritten alone with
+//
+//	go test ./engine/conformance -run TestGoldensInt8 -update
 package conformance
 
 import (
