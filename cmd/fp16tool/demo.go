@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -15,7 +17,9 @@ import (
 	"github.com/fp16tool/fp16tool/convert"
 	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
+	qm "github.com/fp16tool/fp16tool/int8"
 	"github.com/fp16tool/fp16tool/internal/demomodel"
+	"github.com/fp16tool/fp16tool/internal/tensorio"
 	"github.com/fp16tool/fp16tool/tflite"
 )
 
@@ -41,9 +45,12 @@ type demoRun struct {
 	// Ms is the median time of one inference.
 	Ms float64
 	// MaxErr is the max abs difference of the outputs from the float32
-	// original's on the same backend and input.
+	// original's on the CPU backend, for the same input.
 	MaxErr float64
 	Err    error
+	// NA marks a model the backend does not run by design (int8 models
+	// on the Vulkan backend).
+	NA bool
 }
 
 func newDemoCmd() *cobra.Command {
@@ -56,7 +63,12 @@ the model for each target and prints the precision chosen, the size, the
 conversion time and the largest relative rounding error of the weights; then
 it runs the original and every converted model on each backend present, with
 the same fixed input, and prints the run time and the max abs error of the
-outputs against the float32 original.`,
+outputs against the float32 original run on the CPU.
+
+Full-integer int8 (the cpu target with data, and the integer-only targets) is
+calibrated on 16 seeded pseudo-random samples built in; "cpu (no data)" shows
+what --target=cpu gives without calibration data (dynamic range). int8 models
+run on the CPU backend; the Vulkan backend runs float models (n/a).`,
 		Example: "  fp16tool demo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,11 +83,16 @@ outputs against the float32 original.`,
 				m.Description, humanBytes(int64(len(data))), sg.Tensors[sg.Inputs[0]].Shape, len(sg.Ops), len(sg.Tensors))
 			rows := []demoRow{{Target: "original", Precision: convert.FP32, Size: int64(len(data)), Ratio: 1, Model: data}}
 			for _, t := range convert.Targets {
-				opt := convert.Options{Target: t}
+				opt := convert.Options{Target: t, Calibration: true, Calibrate: demoCalibrate}
 				if t == convert.TargetAuto {
 					opt.Devices = probeDevices(cmd)
 				}
 				rows = append(rows, demoConvert(data, opt))
+				if t == convert.TargetCPU {
+					r := demoConvert(data, convert.Options{Target: t})
+					r.Target = "cpu (no data)"
+					rows = append(rows, r)
+				}
 			}
 			// The reverse pass, for completeness: expand the gpu result.
 			if gpuOut, _, err := convert.ConvertBytes("demo", data, convert.Options{Target: convert.TargetGPU}); err == nil {
@@ -111,6 +128,10 @@ outputs against the float32 original.`,
 				status := "ok"
 				for _, b := range backends {
 					run := r.Runs[b]
+					if run.NA {
+						line += "\tn/a\tn/a"
+						continue
+					}
 					if run.Err != nil {
 						line += "\t-\t-"
 						status = b + ": " + oneLine(run.Err.Error())
@@ -126,7 +147,8 @@ outputs against the float32 original.`,
 			if len(backends) == 0 {
 				fmt.Fprintln(w, "\nNo backend can run here, so nothing was run.")
 			} else {
-				fmt.Fprintf(w, "\nRun on %s with the same fixed pseudo-random input; errors are against the float32 original on the same backend.\n", strings.Join(backends, ", "))
+				fmt.Fprintf(w, "\nRun on %s with the same fixed pseudo-random input (one thread); errors are against the float32 original run on the CPU.\n", strings.Join(backends, ", "))
+				fmt.Fprintln(w, "Full-integer int8 was calibrated on 16 built-in pseudo-random samples; int8 inputs and outputs are quantized and dequantized with their parameters.")
 			}
 			return nil
 		},
@@ -158,22 +180,27 @@ func demoConvert(data []byte, opt convert.Options) demoRow {
 
 // demoRunAll runs every converted model of rows (rows[0] is the float32
 // original) on each backend, with the same fixed input, and records the
-// median run time and the max abs error against the original's outputs.
+// median run time and the max abs error against the original's outputs on
+// the CPU backend (the reference every backend is checked against).
 func demoRunAll(rows []demoRow, backends []string) {
 	for i := range rows {
 		rows[i].Runs = map[string]demoRun{}
 	}
+	var ref [][]float32
+	if slices.Contains(backends, "cpu") && rows[0].Model != nil {
+		ref, _, _ = demoRun1("cpu", rows[0].Model)
+	}
 	for _, name := range backends {
-		var ref [][]float32
 		for i := range rows {
 			if rows[i].Err != nil || rows[i].Model == nil {
 				continue
 			}
+			if name != "cpu" && (rows[i].Precision == convert.Int8 || rows[i].Precision == convert.Int8Dynamic) {
+				rows[i].Runs[name] = demoRun{NA: true}
+				continue
+			}
 			outs, ms, err := demoRun1(name, rows[i].Model)
 			run := demoRun{Ms: ms, Err: err}
-			if i == 0 {
-				ref = outs
-			}
 			if err == nil && ref != nil {
 				for k := range outs {
 					for j := range outs[k] {
@@ -188,9 +215,69 @@ func demoRunAll(rows []demoRow, backends []string) {
 	}
 }
 
-// demoRun1 compiles model on backend name, runs it on fillDeterministic's
-// input (one warm-up, then 5 timed runs) and returns the float32 outputs
-// and the median run time in milliseconds.
+// demoSamples is the number of built-in calibration samples.
+const demoSamples = 16
+
+// demoInput returns sample k of the demo's inputs: n float32 values in
+// [-1, 1) from a PCG seeded with k (sample 0 is the input every run uses).
+func demoInput(k uint64, n int) []float32 {
+	r := rand.New(rand.NewPCG(16, 16+k))
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = r.Float32()*2 - 1
+	}
+	return v
+}
+
+// demoCalib is the demo's built-in calibration data: demoSamples
+// pseudo-random samples of its one float input.
+type demoCalib struct {
+	in   engine.TensorInfo
+	next int
+}
+
+func (c *demoCalib) Len() int     { return demoSamples }
+func (c *demoCalib) Close() error { return nil }
+
+func (c *demoCalib) Next() (convert.CalibSample, error) {
+	if c.next >= demoSamples {
+		return convert.CalibSample{}, io.EOF
+	}
+	c.next++
+	v := demoInput(uint64(c.next), c.in.NumElements())
+	t := tensorio.Tensor{Name: c.in.Name, Type: graph.Float32, Shape: c.in.Shape, Data: float32Bytes(v)}
+	return convert.CalibSample{Name: fmt.Sprintf("demo[%d]", c.next-1), Inputs: []tensorio.Tensor{t}}, nil
+}
+
+// demoCalibrate calibrates the demo model on the built-in samples.
+func demoCalibrate(m *graph.Model) (map[int]convert.ActivationRange, error) {
+	ins, err := convert.ModelInputs(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) != 1 || ins[0].Type != graph.Float32 {
+		return nil, fmt.Errorf("demo: calibration wants one FLOAT32 input, the model has %d", len(ins))
+	}
+	rs, err := convert.Calibrate(m, &demoCalib{in: ins[0]}, convert.CalibOptions{Name: "demo", Threads: 1})
+	if err != nil {
+		return nil, err
+	}
+	return convert.Ranges(rs), nil
+}
+
+// quantParams returns the per-tensor parameters of t (scale 0 when t has
+// none).
+func quantParams(t *graph.Tensor) qm.Params {
+	if t.Quant == nil || len(t.Quant.Scale) != 1 || len(t.Quant.ZeroPoint) != 1 {
+		return qm.Params{}
+	}
+	return qm.Params{Scale: t.Quant.Scale[0], ZeroPoint: int32(t.Quant.ZeroPoint[0])}
+}
+
+// demoRun1 compiles model on backend name, runs it on demoInput(0) (one
+// warm-up, then 5 timed runs) and returns the outputs as float32 (INT8 and
+// UINT8 inputs are quantized and outputs dequantized with their
+// parameters) and the median run time in milliseconds.
 func demoRun1(name string, model []byte) ([][]float32, float64, error) {
 	b, err := engine.Get(name)
 	if err != nil {
@@ -205,7 +292,25 @@ func demoRun1(name string, model []byte) ([][]float32, float64, error) {
 		return nil, 0, err
 	}
 	defer p.Close()
-	fillDeterministic(p)
+	sg := m.Main()
+	for i, info := range p.Inputs() {
+		v, buf := demoInput(0, info.NumElements()), p.Input(i)
+		q := quantParams(sg.Tensors[info.Index])
+		switch info.Type {
+		case graph.Float32:
+			copy(engine.Float32s(buf), v)
+		case graph.Int8:
+			for k, x := range v {
+				buf[k] = byte(int8(q.Quantize(x, qm.Int8Min, qm.Int8Max)))
+			}
+		case graph.Uint8:
+			for k, x := range v {
+				buf[k] = byte(q.Quantize(x, qm.Uint8Min, qm.Uint8Max))
+			}
+		default:
+			return nil, 0, fmt.Errorf("input %d is %s, want FLOAT32, INT8 or UINT8", i, info.Type)
+		}
+	}
 	if err := p.Run(); err != nil {
 		return nil, 0, err
 	}
@@ -220,10 +325,31 @@ func demoRun1(name string, model []byte) ([][]float32, float64, error) {
 	sort.Float64s(times)
 	var outs [][]float32
 	for i, info := range p.Outputs() {
-		if info.Type != graph.Float32 {
-			return nil, 0, fmt.Errorf("output %d is %s, want FLOAT32", i, info.Type)
+		buf := p.Output(i)
+		q := quantParams(sg.Tensors[info.Index])
+		switch info.Type {
+		case graph.Float32:
+			outs = append(outs, slices.Clone(engine.Float32s(buf)))
+		case graph.Int8, graph.Uint8:
+			o := make([]float32, len(buf))
+			for k, x := range buf {
+				v := int32(x)
+				if info.Type == graph.Int8 {
+					v = int32(int8(x))
+				}
+				o[k] = q.Dequantize(v)
+			}
+			outs = append(outs, o)
+		default:
+			return nil, 0, fmt.Errorf("output %d is %s, want FLOAT32, INT8 or UINT8", i, info.Type)
 		}
-		outs = append(outs, slices.Clone(engine.Float32s(p.Output(i))))
 	}
 	return outs, times[len(times)/2], nil
+}
+
+// float32Bytes returns v's little-endian bytes.
+func float32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	copy(engine.Float32s(b), v)
+	return b
 }
