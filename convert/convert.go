@@ -161,6 +161,9 @@ type Options struct {
 	MinElements int
 	IO          IOType
 	IntegerOnly bool
+	// NoEqualize skips cross-layer equalization before full-integer
+	// calibration (--equalize=false; see Equalize).
+	NoEqualize bool
 }
 
 // Choose returns the precision the options ask for and why: Precision if

@@ -68,6 +68,9 @@ type Int8Report struct {
 	// Layers is the per-layer error report (full integer with
 	// calibration data), worst first.
 	Layers []LayerError `json:"layers,omitempty"`
+	// Prepare says what the float-graph passes run before calibration
+	// changed (full integer; see PrepareFullInteger).
+	Prepare *PrepareResult `json:"prepare,omitempty"`
 }
 
 // convertInt8 runs the int8 pass precision p asks for on m and fills r.
@@ -109,6 +112,13 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 		if opt.Calibrate == nil {
 			return fmt.Errorf("%w: full-integer int8 needs calibration data (--calib FILE|FOLDER); without it use --precision=int8-dynamic", ErrUsage)
 		}
+		prep := DefaultPrepare
+		prep.Equalize = !opt.NoEqualize
+		pr, perr := PrepareFullInteger(m, prep)
+		if perr != nil {
+			return perr
+		}
+		rep.Prepare = &pr
 		ranges, cerr := opt.Calibrate(m)
 		if cerr != nil {
 			return cerr

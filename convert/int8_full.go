@@ -39,6 +39,7 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 	if sg == nil {
 		return r, nil
 	}
+	ranges = clampSaturating(sg, ranges)
 	io := opt.IO
 	if io != graph.Int8 && io != graph.Uint8 {
 		io = graph.Float32

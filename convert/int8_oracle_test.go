@@ -256,10 +256,14 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 				rep    *convert.Int8Result
 			}
 			var results []res
-			all := calibrateAll(t, fm, name, calibPhotos, methods)
+			// The float-graph passes full-integer conversion runs before
+			// calibration (activation fusion, cross-layer equalization).
+			pb := prepared(t, name, fb)
+			pm, _ := tflite.Load(name, pb)
+			all := calibrateAll(t, pm, name, calibPhotos, methods)
 			fconst := constBytes(fm)
 			for _, method := range methods {
-				m, err := tflite.Load(name, fb)
+				m, err := tflite.Load(name, pb)
 				if err != nil {
 					t.Fatal(err)
 				}

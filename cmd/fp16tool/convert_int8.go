@@ -17,7 +17,7 @@ type int8Flags struct {
 	calib, method, io, channels string
 	percentile                  float64
 	minElements                 int
-	resize                      bool
+	resize, equalize            bool
 	mean, std                   float32
 }
 
@@ -30,6 +30,7 @@ func (q *int8Flags) register(f *pflag.FlagSet) {
 	f.Float64Var(&q.percentile, "percentile", 99.99, "percentile of |x| kept by --calib-method=percentile")
 	f.StringVar(&q.io, "io", "", "full-integer input/output type: float32 (default for cpu), int8 (default for npu, edgetpu, dsp, mcu) or uint8")
 	f.IntVar(&q.minElements, "min-elements", convert.DefaultMinElements, "int8 dynamic range: weights with fewer elements stay float32")
+	f.BoolVar(&q.equalize, "equalize", true, "full-integer int8: cross-layer equalization of conv/depthwise pairs before calibration (--equalize=false to skip)")
 	// The photo flags are those of `fp16tool run`, with the same defaults.
 	f.BoolVar(&q.resize, "resize", false, "calibration photos: resize to the input's height and width")
 	f.Float32Var(&q.mean, "mean", 127.5, "calibration photos: (p - mean) / std")
@@ -50,6 +51,7 @@ func (q *int8Flags) apply(cmd *cobra.Command, model string, opt *convert.Options
 		return fmt.Errorf("%w: --min-elements %d: want 0 or more", convert.ErrUsage, q.minElements)
 	}
 	opt.MinElements = q.minElements
+	opt.NoEqualize = !q.equalize
 	if q.minElements == 0 {
 		opt.MinElements = 1 // every weight
 	}
