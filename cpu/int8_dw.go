@@ -88,7 +88,7 @@ const i8DWAcc = 4096
 
 // i8DW is the fast int8 depthwise convolution (multiplier 1): the input
 // is copied into a padded int8 buffer (border: the zero point; channels
-// padded to a multiple of 16) by the int8 convolution's pad, the weights
+// padded to a multiple of 8) by the int8 convolution's pad, the weights
 // are [tap][Cp] int32 lanes holding the int16 weight in the low half and 0
 // in the high half (so that VPMADDWD on sign-extended int32 inputs
 // multiplies x × w: the input's high half, its sign, meets the 0), and a
@@ -98,7 +98,7 @@ const i8DWAcc = 4096
 type i8DW struct {
 	g    *dwGeom
 	isa  int
-	cp   int   // channels padded to a multiple of 16
+	cp   int   // channels padded to a multiple of 8
 	offs []int // tap offsets in bytes
 	w    []int32
 	conv i8Conv // the padded buffer, the epilogue and its geometry
@@ -106,7 +106,7 @@ type i8DW struct {
 }
 
 func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
-	d := &i8DW{g: g, isa: isa, cp: (g.outC + 15) &^ 15}
+	d := &i8DW{g: g, isa: isa, cp: (g.outC + 7) &^ 7}
 	cg := g.convGeom
 	cg.kC = cg.inC
 	nb := min(d.cp, i8DWBlock)
@@ -161,9 +161,9 @@ func (d *i8DW) rows(lo, hi int) {
 				nc := min(e.nb, d.cp-c0)
 				x := (*int8)(unsafe.Pointer(&e.buf[base+c0]))
 				switch {
-				case d.isa == i8VNNI:
+				case d.isa == i8VNNI && nc%16 == 0:
 					i8DWRowAVX512(np, nc/16, len(d.offs), &d.offs[0], x, g.strideW*d.cp, &d.w[c0], d.cp*4, &acc[0])
-				case d.isa == i8AVX2:
+				case d.isa != i8Go: // AVX2, or AVX-512 with a group of 8 left
 					i8DWRowAVX2(np, nc/8, len(d.offs), &d.offs[0], x, g.strideW*d.cp, &d.w[c0], d.cp*4, &acc[0])
 				default:
 					for i := 0; i < np; i++ {
