@@ -234,6 +234,12 @@ TEXT ·dwRowAsm(SB), NOSPLIT, $0-96
 	JEQ          rdone
 
 rpix:
+	CMPQ BX, $32
+	JNE  rsingle
+	CMPQ CX, $2
+	JGE  rpair
+
+rsingle:
 	XORQ R10, R10
 
 rchunk16:
@@ -297,6 +303,43 @@ rtap8:
 	VMOVUPS     Y0, (DI)(R10*1)
 	ADDQ        $32, R10
 	JMP         rchunk8
+
+// Exactly 8 channels: two pixels at a time, sharing each tap's offset
+// and weight load (the loop overhead was most of the time).
+rpair:
+	MOVQ    bias+64(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS Y0, Y1
+	MOVQ    xstep+24(FP), R10
+	SHLQ    $2, R10
+	MOVQ    R8, R11
+	MOVQ    DX, R13
+	MOVQ    R9, R14
+
+rptap:
+	MOVQ        (R11), AX
+	SHLQ        $2, AX
+	ADDQ        SI, AX
+	VMOVUPS     (R13), Y3
+	VFMADD231PS (AX), Y3, Y0
+	VFMADD231PS (AX)(R10*1), Y3, Y1
+	ADDQ        $8, R11
+	ADDQ        R12, R13
+	DECQ        R14
+	JNZ         rptap
+	VMAXPS      Y14, Y0, Y0
+	VMAXPS      Y14, Y1, Y1
+	VMINPS      Y15, Y0, Y0
+	VMINPS      Y15, Y1, Y1
+	MOVQ        ystride+80(FP), AX
+	SHLQ        $2, AX
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, (DI)(AX*1)
+	LEAQ        (SI)(R10*2), SI
+	LEAQ        (DI)(AX*2), DI
+	SUBQ        $2, CX
+	JNZ         rpix
+	JMP         rdone
 
 rnext:
 	MOVQ xstep+24(FP), AX
