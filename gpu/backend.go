@@ -647,7 +647,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 			return nil, fmt.Errorf("vulkan: %s: input %v: %w", name, t, err)
 		}
 		p.host = append(p.host, h)
-		p.inputs = append(p.inputs, info4(t, h))
+		p.inputs = append(p.inputs, ioOf(t, h))
 		if t.konst() || t.buf == nil || t.n == 0 {
 			continue
 		}
@@ -670,7 +670,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 			return nil, fmt.Errorf("vulkan: %s: output %v: %w", name, t, err)
 		}
 		p.host = append(p.host, h)
-		p.outputs = append(p.outputs, info4(t, h))
+		p.outputs = append(p.outputs, ioOf(t, h))
 		if t.konst() {
 			copy(h.Bytes(), t.data)
 			continue
@@ -728,13 +728,17 @@ type stepRange struct {
 	end   int
 }
 
+// ioBuffer is a model input or output: its description and its float32
+// bytes in host-visible memory (the first size bytes of host).
 type ioBuffer struct {
 	info engine.TensorInfo
 	host *Buffer
+	size int
 }
 
-func info4(t *tensor, h *Buffer) ioBuffer {
-	return ioBuffer{engine.TensorInfo{Name: t.name, Index: t.idx, Type: t.dtype, Shape: append([]int(nil), t.shape...)}, h}
+func ioOf(t *tensor, h *Buffer) ioBuffer {
+	size, _ := t.dtype.ByteSize(t.n)
+	return ioBuffer{engine.TensorInfo{Name: t.name, Index: t.idx, Type: t.dtype, Shape: append([]int(nil), t.shape...)}, h, min(size, h.Size())}
 }
 
 // Program is a model compiled for a Vulkan device.
@@ -770,10 +774,10 @@ func infos(b []ioBuffer) []engine.TensorInfo {
 }
 
 // Input returns input i's float32 buffer (host-visible device memory).
-func (p *Program) Input(i int) []byte { return p.inputs[i].host.Bytes() }
+func (p *Program) Input(i int) []byte { return p.inputs[i].host.Bytes()[:p.inputs[i].size] }
 
 // Output returns output i's float32 buffer, valid after Run.
-func (p *Program) Output(i int) []byte { return p.outputs[i].host.Bytes() }
+func (p *Program) Output(i int) []byte { return p.outputs[i].host.Bytes()[:p.outputs[i].size] }
 
 // Precision is the precision the Program stores and computes in.
 func (p *Program) Precision() Precision { return p.prec }
