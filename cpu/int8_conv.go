@@ -19,8 +19,16 @@ import (
 //	out = clamp(MultiplyByQuantizedMultiplier(acc, M[c], shift[c]) + output zero point)
 //
 // with M[c], shift[c] = QuantizeMultiplier(input scale × weight scale[c] /
-// output scale) and the clamp the quantized fused activation. The fast
-// kernels (int8_conv_gemm.go, int8_dw.go) compute the same bytes.
+// output scale) and the clamp the quantized fused activation. That is the
+// arithmetic with Options.Reference. By default the requantization is
+// XNNPACK's (which the oracle, TFLite with its XNNPACK delegate, runs):
+//
+//	out = round half to even(clamp(float32(acc) × s[c], lo - zero, hi - zero)) + zero
+//
+// with s[c] = input scale × weight scale[c] / output scale in float32
+// (TFLite's fixed point again when some s[c] is outside XNNPACK's
+// [2^-32, 256)). The fast kernels (int8_conv_gemm.go, int8_dw.go) compute
+// the same bytes as these loops in either mode.
 
 func init() {
 	qbuiltins[graph.OpConv2D] = prepareConv2DInt8
@@ -44,10 +52,18 @@ type i8Requant struct {
 	mult            []int32
 	shift           []int32
 	lo, hi          int32
+	// xnn selects XNNPACK's requantization by the float32 factors fscale.
+	xnn    bool
+	fscale []float32
 }
 
 // apply requantizes one accumulator (bias included) of output channel c.
 func (r *i8Requant) apply(acc int32, c int) int8 {
+	if r.xnn {
+		v := float32(acc) * r.fscale[c]
+		v = min(max(v, float32(r.lo-r.outZero)), float32(r.hi-r.outZero))
+		return int8(int32(math.RoundToEven(float64(v))) + r.outZero)
+	}
 	v := qm.MultiplyByQuantizedMultiplier(acc, r.mult[c], int(r.shift[c])) + r.outZero
 	return int8(min(max(v, r.lo), r.hi))
 }
@@ -76,12 +92,17 @@ func (x *opCtx) int8Requant(a convArgs, nch, axis int) (*i8Requant, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &i8Requant{inZero: in.ZeroPoint, outZero: out.ZeroPoint, mult: make([]int32, nch), shift: make([]int32, nch)}
+	r := &i8Requant{inZero: in.ZeroPoint, outZero: out.ZeroPoint, mult: make([]int32, nch), shift: make([]int32, nch),
+		fscale: make([]float32, nch), xnn: !x.c.opt.Reference}
 	for c, s := range ws {
 		m, sh := qm.QuantizeMultiplier(float64(in.Scale) * float64(s) / float64(out.Scale))
 		r.mult[c], r.shift[c] = m, int32(sh)
+		r.fscale[c] = in.Scale * s / out.Scale
+		if !(r.fscale[c] >= 1.0/(1<<32) && r.fscale[c] < 256) {
+			r.xnn = false // XNNPACK refuses the op; TFLite's kernel runs
+		}
 	}
-	if r.lo, r.hi, err = x.quantActRange(a.act, out); err != nil {
+	if r.lo, r.hi, err = actRangeQ(x, a.act, a.out, out); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -118,26 +139,6 @@ func (x *opCtx) weightScales(w *tensor, nch, axis int) ([]float32, error) {
 		return nil, x.errorf("weights %v are quantized along axis %d with %d scales; want axis %d with %d", w, q.QuantizedDimension, len(q.Scale), axis, nch)
 	}
 	return s, nil
-}
-
-// quantActRange returns the clamp bounds of a fused activation on INT8
-// values with output parameters p (TFLite's
-// CalculateActivationRangeQuantized).
-func (x *opCtx) quantActRange(a graph.Activation, p qm.Params) (lo, hi int32, err error) {
-	q := func(v float32) int32 { return p.ZeroPoint + int32(math.Round(float64(v/p.Scale))) }
-	lo, hi = qm.Int8Min, qm.Int8Max
-	switch a {
-	case graph.ActNone:
-	case graph.ActRelu:
-		lo = max(lo, q(0))
-	case graph.ActRelu6:
-		lo, hi = max(lo, q(0)), min(hi, q(6))
-	case graph.ActReluN1To1:
-		lo, hi = max(lo, q(-1)), min(hi, q(1))
-	default:
-		return 0, 0, x.errorf("fused activation %s is not supported on int8", a)
-	}
-	return lo, hi, nil
 }
 
 // prepareConv2DInt8 is CONV_2D on INT8 tensors.

@@ -84,3 +84,15 @@ func hybridQuantAVX2(n int, x *float32, q *int8, inv, zero, lo, hi float32)
 //
 //go:noescape
 func hybridEpiAVX2(npix, n int, acc *int32, accStride int, wsum *int32, corr int32, s1 *float32, s2 float32, bias *float32, out *float32, outStride int, lo, hi float32)
+
+// i8RequantF32AVX2 is i8RequantAVX2 with XNNPACK's requantization:
+// round half to even(clamp(float32(acc + bias) × scale, lo - zero, hi -
+// zero)) + zero, scale (float32 bits) being i8Params' seventh array.
+//
+//go:noescape
+func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
+
+// i8RequantF32AVX512 is i8RequantF32AVX2 for n a multiple of 16.
+//
+//go:noescape
+func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)

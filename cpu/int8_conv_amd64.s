@@ -473,3 +473,114 @@ vnni16K:
 	JNZ       vnni16Tile
 	VZEROUPPER
 	RET
+
+// func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
+//
+// XNNPACK's requantization: out = round half to even(clamp(float32(acc +
+// bias) × scale, lo - zero, hi - zero)) + zero, with bias the first of
+// i8Params' arrays and scale (float32) the seventh.
+TEXT ·i8RequantF32AVX2(SB), NOSPLIT, $0-76
+	MOVQ         acc+16(FP), R12
+	MOVQ         out+48(FP), R13
+	MOVQ         npix+0(FP), DX
+	MOVL         zero+64(FP), AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL         lo+68(FP), AX
+	SUBL         zero+64(FP), AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	VCVTDQ2PS    Y14, Y14
+	MOVL         hi+72(FP), AX
+	SUBL         zero+64(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VCVTDQ2PS    Y15, Y15
+
+rqfPix:
+	MOVQ n+8(FP), CX
+	MOVQ R12, R8
+	MOVQ params+32(FP), R9
+	MOVQ pstride+40(FP), AX
+	IMULQ $6, AX
+	LEAQ (R9)(AX*1), R10
+	MOVQ R13, DI
+
+rqfLoop:
+	VMOVDQU      (R8), Y0
+	VPADDD       (R9), Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (R10), Y0, Y0
+	VMAXPS       Y14, Y0, Y0
+	VMINPS       Y15, Y0, Y0
+	VCVTPS2DQ    Y0, Y0
+	VPADDD       Y13, Y0, Y0
+	VPACKSSDW    Y0, Y0, Y0
+	VPACKSSWB    Y0, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPUNPCKLDQ   X1, X0, X0
+	MOVQ         X0, (DI)
+	ADDQ         $32, R8
+	ADDQ         $32, R9
+	ADDQ         $32, R10
+	ADDQ         $8, DI
+	SUBQ         $8, CX
+	JNZ          rqfLoop
+	MOVQ         accStride+24(FP), AX
+	LEAQ         (R12)(AX*4), R12
+	ADDQ         outStride+56(FP), R13
+	DECQ         DX
+	JNZ          rqfPix
+	VZEROUPPER
+	RET
+
+// func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
+//
+// i8RequantF32AVX2 on 16 lanes at a time (n a multiple of 16).
+TEXT ·i8RequantF32AVX512(SB), NOSPLIT, $0-76
+	MOVQ         acc+16(FP), R12
+	MOVQ         out+48(FP), R13
+	MOVQ         npix+0(FP), DX
+	MOVL         zero+64(FP), AX
+	VPBROADCASTD AX, Z13
+	MOVL         lo+68(FP), AX
+	SUBL         zero+64(FP), AX
+	VPBROADCASTD AX, Z14
+	VCVTDQ2PS    Z14, Z14
+	MOVL         hi+72(FP), AX
+	SUBL         zero+64(FP), AX
+	VPBROADCASTD AX, Z15
+	VCVTDQ2PS    Z15, Z15
+
+rqf512Pix:
+	MOVQ  n+8(FP), CX
+	MOVQ  R12, R8
+	MOVQ  params+32(FP), R9
+	MOVQ  pstride+40(FP), AX
+	IMULQ $6, AX
+	LEAQ  (R9)(AX*1), R10
+	MOVQ  R13, DI
+
+rqf512Loop:
+	VMOVDQU32 (R8), Z0
+	VPADDD    (R9), Z0, Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS    (R10), Z0, Z0
+	VMAXPS    Z14, Z0, Z0
+	VMINPS    Z15, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPADDD    Z13, Z0, Z0
+	VPMOVDB   Z0, (DI)
+	ADDQ      $64, R8
+	ADDQ      $64, R9
+	ADDQ      $64, R10
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JNZ       rqf512Loop
+	MOVQ      accStride+24(FP), AX
+	LEAQ      (R12)(AX*4), R12
+	ADDQ      outStride+56(FP), R13
+	DECQ      DX
+	JNZ       rqf512Pix
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math"
 	"unsafe"
 )
 
@@ -177,7 +178,8 @@ func (e *i8Conv) setRequant(r *i8Requant, bias []int32) {
 // i8Params are the per-channel arrays of the vector requantization, each
 // padded to a whole number of blocks (np channels) plus 16: the bias (zero
 // point correction included), the multiplier, the left and right shifts,
-// the rounding mask 2^right - 1 and threshold mask >> 1.
+// the rounding mask 2^right - 1, threshold mask >> 1 and (XNNPACK's
+// requantization) the float32 factor.
 type i8Params struct {
 	a      []int32 // the six arrays, stride apart
 	stride int
@@ -185,12 +187,15 @@ type i8Params struct {
 
 func newI8Params(r *i8Requant, bias []int32, np int) *i8Params {
 	st := np + 16
-	p := &i8Params{a: make([]int32, 6*st), stride: st}
+	p := &i8Params{a: make([]int32, 7*st), stride: st}
 	for c := range bias {
 		sh := r.shift[c]
 		left, right := max(sh, 0), max(-sh, 0)
 		mask := int32(1)<<uint(right) - 1
 		p.a[c], p.a[st+c], p.a[2*st+c], p.a[3*st+c], p.a[4*st+c], p.a[5*st+c] = bias[c], r.mult[c], left, right, mask, mask>>1
+		if r.fscale != nil {
+			p.a[6*st+c] = int32(math.Float32bits(r.fscale[c]))
+		}
 	}
 	return p
 }
@@ -413,22 +418,39 @@ func (e *i8Conv) finish(acc []int32, p0, npix, b int) {
 	// copied.
 	pa, ps := p.params.a, 4*p.params.stride
 	if e.isa == i8VNNI && nc%16 == 0 {
-		i8RequantAVX512(npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
+		p.requant(true, npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC)
 		return
 	}
 	lanes := (nc + 7) &^ 7
 	if lanes == nc {
-		i8RequantAVX2(npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC, p.r.outZero, p.r.lo, p.r.hi)
+		p.requant(false, npix, nc, &acc[0], e.nb, &pa[c0], ps, &p.out8[p0*outC+c0], outC)
 		return
 	}
 	var tmp [512]int8
 	step := len(tmp) / lanes
 	for i0 := 0; i0 < npix; i0 += step {
 		n := min(step, npix-i0)
-		i8RequantAVX2(n, lanes, &acc[i0*e.nb], e.nb, &pa[c0], ps, &tmp[0], lanes, p.r.outZero, p.r.lo, p.r.hi)
+		p.requant(false, n, lanes, &acc[i0*e.nb], e.nb, &pa[c0], ps, &tmp[0], lanes)
 		for i := 0; i < n; i++ {
 			o := (p0+i0+i)*outC + c0
 			copy(p.out8[o:o+nc], tmp[i*lanes:i*lanes+nc])
 		}
+	}
+}
+
+// requant runs the vector requantization of the epilogue's kind (TFLite's
+// fixed point or XNNPACK's float factor) on 16 lanes at a time (wide,
+// AVX-512) or 8.
+func (p *i8Epilogue) requant(wide bool, npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int) {
+	r := p.r
+	switch {
+	case wide && r.xnn:
+		i8RequantF32AVX512(npix, n, acc, accStride, params, pstride, out, outStride, r.outZero, r.lo, r.hi)
+	case wide:
+		i8RequantAVX512(npix, n, acc, accStride, params, pstride, out, outStride, r.outZero, r.lo, r.hi)
+	case r.xnn:
+		i8RequantF32AVX2(npix, n, acc, accStride, params, pstride, out, outStride, r.outZero, r.lo, r.hi)
+	default:
+		i8RequantAVX2(npix, n, acc, accStride, params, pstride, out, outStride, r.outZero, r.lo, r.hi)
 	}
 }

@@ -44,3 +44,11 @@ func hybridEpiAVX2(npix, n int, acc *int32, accStride int, wsum *int32, corr int
 func i8TilesVNNI16(ntiles, k, ntaps int, offs *int, buf *byte, bases *int, w *byte, acc *int32) {
 	panic("unreachable: i8TilesVNNI16 without assembly")
 }
+
+func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32) {
+	panic("unreachable: i8RequantF32AVX2 without assembly")
+}
+
+func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32) {
+	panic("unreachable: i8RequantF32AVX512 without assembly")
+}

@@ -30,10 +30,12 @@ func randInt8s(r *rand.Rand, n, lo, hi int) []int8 {
 // effective scales from 1e-5 to 4, random zero points and a random
 // quantized activation.
 func randRequant(r *rand.Rand, nch int) *i8Requant {
-	q := &i8Requant{inZero: int32(r.IntN(256) - 128), outZero: int32(r.IntN(256) - 128), mult: make([]int32, nch), shift: make([]int32, nch), lo: -128, hi: 127}
+	q := &i8Requant{inZero: int32(r.IntN(256) - 128), outZero: int32(r.IntN(256) - 128), mult: make([]int32, nch), shift: make([]int32, nch), lo: -128, hi: 127,
+		fscale: make([]float32, nch), xnn: r.IntN(2) == 0}
 	for c := range nch {
-		m, s := qm.QuantizeMultiplier(math.Pow(10, -5+r.Float64()*5.6))
-		q.mult[c], q.shift[c] = m, int32(s)
+		f := math.Pow(10, -5+r.Float64()*5.6)
+		m, s := qm.QuantizeMultiplier(f)
+		q.mult[c], q.shift[c], q.fscale[c] = m, int32(s), float32(f)
 	}
 	switch r.IntN(3) {
 	case 1:
@@ -68,20 +70,22 @@ func TestI8RequantAVX2(t *testing.T) {
 			if r.IntN(8) == 0 {
 				// Shifts at both ends of QuantizeMultiplier's range.
 				q.mult[i], q.shift[i] = int32(1<<30+r.IntN(1<<30)), []int32{-31, 30, 0, -1}[r.IntN(4)]
+				q.fscale[i] = float32(math.Ldexp(float64(q.mult[i]), int(q.shift[i])-31))
 			}
 		}
 		params := newI8Params(q, bias, n)
+		p := &i8Epilogue{r: q}
 		for _, isa := range i8ISAs()[1:] {
 			got := make([]int8, n)
 			if isa == i8VNNI {
-				i8RequantAVX512(1, n&^15, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0, q.outZero, q.lo, q.hi)
+				p.requant(true, 1, n&^15, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0)
 				got = got[:n&^15]
 			} else {
-				i8RequantAVX2(1, n, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0, q.outZero, q.lo, q.hi)
+				p.requant(false, 1, n, &acc[0], 0, &params.a[0], 4*params.stride, &got[0], 0)
 			}
 			for i := range got {
 				if want := q.apply(acc[i]+bias[i], i); got[i] != want {
-					t.Fatalf("%s: acc %d + bias %d, mult %d shift %d: got %d, want %d", i8ISAName(isa), acc[i], bias[i], q.mult[i], q.shift[i], got[i], want)
+					t.Fatalf("%s (xnn %v): acc %d + bias %d, mult %d shift %d scale %g: got %d, want %d", i8ISAName(isa), q.xnn, acc[i], bias[i], q.mult[i], q.shift[i], q.fscale[i], got[i], want)
 				}
 			}
 		}
