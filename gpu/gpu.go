@@ -45,8 +45,10 @@ type Precision int
 
 // Precisions, from the fastest to the most exact.
 const (
-	// FP16 stores tensors as float16 and computes in float16; needs
-	// shaderFloat16 and storageBuffer16BitAccess.
+	// FP16 stores tensors as float16 and computes in float16, except that
+	// the dot-product kernels (GEMM, convolutions) sum their float16
+	// products in float32; needs shaderFloat16 and
+	// storageBuffer16BitAccess.
 	FP16 Precision = iota
 	// FP32Acc stores tensors as float16 and computes in float32; needs
 	// storageBuffer16BitAccess.

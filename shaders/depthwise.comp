@@ -14,6 +14,7 @@ layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
+#define acctype accfloat4
 #define V 4u
 layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
@@ -21,6 +22,7 @@ layout(std430, binding = 2) readonly buffer Bias { sfloat4 bias[]; };
 layout(std430, binding = 3) writeonly buffer Out { sfloat4 dst[]; };
 #else
 #define vtype afloat
+#define acctype accfloat
 #define V 1u
 layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
@@ -58,8 +60,8 @@ void main() {
 		oc[j] = min(n0 + uint(j), OC - 1);
 		ic[j] = oc[j] / p.MULT; // MULT is 1 in the vec4 variant
 	}
-	vtype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
+	acctype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
 	for (uint ky = 0; ky < p.KH; ky++) {
 		for (uint kx = 0; kx < p.KW; kx++) {
 			vtype wv[TN];
@@ -70,7 +72,7 @@ void main() {
 				int ix = ix0[i] + int(kx * p.DW);
 				if (iy < 0 || iy >= int(p.H) || ix < 0 || ix >= int(p.W)) continue;
 				uint off = ib[i] + (uint(iy) * p.W + uint(ix)) * C;
-				[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += vtype(src[off + ic[j]]) * wv[j];
+				[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(vtype(src[off + ic[j]]) * wv[j]);
 			}
 		}
 	}
@@ -81,11 +83,11 @@ void main() {
 			uint n = n0 + uint(j);
 #ifdef VEC4
 			if (n < OC) {
-				vtype v = acc[i * TN + j] + vtype(bias[n]);
+				vtype v = vtype(acc[i * TN + j] + acctype(bias[n]));
 				dst[m * OC + n] = sfloat4(vtype(activate(v.x), activate(v.y), activate(v.z), activate(v.w)));
 			}
 #else
-			if (n < OC) dst[m * OC + n] = sfloat(activate(acc[i * TN + j] + afloat(bias[n])));
+			if (n < OC) dst[m * OC + n] = sfloat(activate(afloat(acc[i * TN + j] + accfloat(bias[n]))));
 #endif
 		}
 	}

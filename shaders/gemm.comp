@@ -12,10 +12,12 @@ layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
+#define acctype accfloat4
 layout(std430, binding = 0) readonly buffer A { sfloat4 a[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
 #else
 #define vtype afloat
+#define acctype accfloat
 layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
 #endif
@@ -36,15 +38,15 @@ void main() {
 	uint wr[TN];
 	[[unroll]] for (int i = 0; i < TM; i++) ar[i] = min(m0 + uint(i), p.M - 1) * ks;
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.N - 1) * ks;
-	vtype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
+	acctype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
 	for (uint k = 0; k < ks; k++) {
 		vtype av[TM];
 		vtype wv[TN];
 		[[unroll]] for (int i = 0; i < TM; i++) av[i] = vtype(a[ar[i] + k]);
 		[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + k]);
 		[[unroll]] for (int i = 0; i < TM; i++)
-			[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
+			[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(av[i] * wv[j]);
 	}
 	[[unroll]] for (int i = 0; i < TM; i++) {
 		uint m = m0 + uint(i);
@@ -52,12 +54,12 @@ void main() {
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
 #ifdef VEC4
-			vtype v = acc[i * TN + j];
-			afloat s = (v.x + v.y) + (v.z + v.w);
+			acctype v = acc[i * TN + j];
+			accfloat s = (v.x + v.y) + (v.z + v.w);
 #else
-			afloat s = acc[i * TN + j];
+			accfloat s = acc[i * TN + j];
 #endif
-			if (n < p.N) c[m * p.N + n] = sfloat(activate(s + afloat(bias[n])));
+			if (n < p.N) c[m * p.N + n] = sfloat(activate(afloat(s + accfloat(bias[n]))));
 		}
 	}
 }

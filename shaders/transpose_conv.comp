@@ -20,11 +20,13 @@ layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
+#define acctype accfloat4
 #define CS (p.C / 4)
 layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
 #else
 #define vtype afloat
+#define acctype accfloat
 #define CS p.C
 layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
@@ -56,8 +58,8 @@ void main() {
 	}
 	uint wr[TN];
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
-	vtype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = vtype(0);
+	acctype acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
 	int dy = 0;
 	for (uint ky = p.KY0; ky < p.KH; ky += p.SH) {
 		int dx = 0;
@@ -76,7 +78,7 @@ void main() {
 				[[unroll]] for (int i = 0; i < TM; i++) av[i] = off[i] >= 0 ? vtype(src[uint(off[i]) + c]) : vtype(0);
 				[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + wo + c]);
 				[[unroll]] for (int i = 0; i < TM; i++)
-					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += av[i] * wv[j];
+					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(av[i] * wv[j]);
 			}
 			dx++;
 		}
@@ -92,12 +94,12 @@ void main() {
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
 #ifdef VEC4
-			vtype v = acc[i * TN + j];
-			afloat sum = (v.x + v.y) + (v.z + v.w);
+			acctype v = acc[i * TN + j];
+			accfloat sum = (v.x + v.y) + (v.z + v.w);
 #else
-			afloat sum = acc[i * TN + j];
+			accfloat sum = acc[i * TN + j];
 #endif
-			if (n < p.OC) dst[o + n] = sfloat(activate(sum + afloat(bias[n])));
+			if (n < p.OC) dst[o + n] = sfloat(activate(afloat(sum + accfloat(bias[n]))));
 		}
 	}
 }
