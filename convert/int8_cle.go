@@ -24,10 +24,16 @@ type PrepareOptions struct {
 	// Equalize runs cross-layer equalization (Nagel et al. 2019):
 	// see Equalize.
 	Equalize bool
+	// GlobalMean turns an AVERAGE_POOL_2D whose window is its whole input
+	// (one output pixel, no fused activation) into MEAN over height and
+	// width (keep_dims): TFLite's int8 average pool must keep its input's
+	// parameters, so a global pool of a wide-ranged tensor gets few
+	// levels, where an int8 MEAN requantizes to its own calibrated range.
+	GlobalMean bool
 }
 
 // DefaultPrepare are the passes full-integer conversion runs by default.
-var DefaultPrepare = PrepareOptions{FuseActivations: true, Equalize: true}
+var DefaultPrepare = PrepareOptions{FuseActivations: true, Equalize: true, GlobalMean: true}
 
 // PrepareResult says what PrepareFullInteger changed.
 type PrepareResult struct {
@@ -37,6 +43,8 @@ type PrepareResult struct {
 	// equalization, Iterations the sweeps it took.
 	EqualizedPairs int `json:"equalized_pairs"`
 	Iterations     int `json:"equalize_iterations"`
+	// GlobalMeans is the number of global average pools made MEAN.
+	GlobalMeans int `json:"global_means"`
 }
 
 // PrepareFullInteger runs the passes opt selects on the float32 model m
@@ -50,6 +58,9 @@ func PrepareFullInteger(m *graph.Model, opt PrepareOptions) (PrepareResult, erro
 	}
 	if opt.FuseActivations {
 		r.Fused = fuseActivations(m)
+	}
+	if opt.GlobalMean {
+		r.GlobalMeans = globalMeans(sg)
 	}
 	if opt.Equalize {
 		pairs, iters, err := Equalize(m, 0)
@@ -391,4 +402,35 @@ func clampSaturating(sg *graph.Subgraph, ranges map[int]ActivationRange) map[int
 		out[ti] = ActivationRange{Min: max(rg.Min, -lim), Max: min(rg.Max, lim)}
 	}
 	return out
+}
+
+// globalMeans replaces each AVERAGE_POOL_2D of sg whose window covers its
+// whole [N,H,W,C] input (output [N,1,1,C]) and has no fused activation by
+// MEAN over axes 1 and 2 with keep_dims, which computes the same (the int8
+// pass then gives it TFLite's int8 MEAN version); it returns how many.
+func globalMeans(sg *graph.Subgraph) int {
+	n := 0
+	var axes int
+	for _, op := range sg.Ops {
+		if op.Code != graph.OpAveragePool2D || len(op.Inputs) != 1 || len(op.Outputs) != 1 {
+			continue
+		}
+		o, err := graph.OptionsAs[graph.Pool2DOptions](op)
+		in, out := sg.Tensors[op.Inputs[0]].Shape, sg.Tensors[op.Outputs[0]].Shape
+		// A window the size of the input with one output pixel has no
+		// padding, SAME or VALID.
+		if err != nil || o.Activation != graph.ActNone || len(in) != 4 || len(out) != 4 || o.FilterH != in[1] || o.FilterW != in[2] || out[1] != 1 || out[2] != 1 {
+			continue
+		}
+		if n == 0 {
+			axes = len(sg.Tensors)
+			sg.Tensors = append(sg.Tensors, &graph.Tensor{Name: "global_mean_axes", Type: graph.Int32, Shape: []int32{2},
+				Data: []byte{1, 0, 0, 0, 2, 0, 0, 0}})
+		}
+		op.Code, op.Version = graph.OpMean, 1
+		op.Inputs = []int{op.Inputs[0], axes}
+		op.Options = graph.ReducerOptions{KeepDims: true}
+		n++
+	}
+	return n
 }
