@@ -187,10 +187,7 @@ func lut16Kernel(a, b, out *tensor, shape []int, t *lut16) kernel {
 					o[k] = row[int(a[k])<<8]
 				}
 			case da == 0 && db == 1:
-				b, row := bv[bi:bi+n], t[int(av[ai])<<8:]
-				for k := range o {
-					o[k] = row[b[k]]
-				}
+				lut8Apply((*lut8)(t[int(av[ai])<<8:][:256]), bv[bi:bi+n], o)
 			default:
 				for k := range o {
 					o[k] = t[int(av[ai])<<8|int(bv[bi])]

@@ -49,10 +49,7 @@ func newLUT8(din, dout graph.DType, f func(q int32) int32) *lut8 {
 // lutKernel applies t to every element of in, writing out.
 func lutKernel(in, out *tensor, t *lut8) kernel {
 	return func() error {
-		ov := out.b[:len(in.b)]
-		for i, v := range in.b {
-			ov[i] = t[v]
-		}
+		lut8Apply(t, in.b, out.b)
 		return nil
 	}
 }
@@ -271,15 +268,7 @@ func prepareQuantize(x *opCtx) (kernel, error) {
 		inv := 1 / pout.Scale
 		flo, fhi := float32(lo-pout.ZeroPoint), float32(hi-pout.ZeroPoint)
 		return func() error {
-			ov := out.b[:in.n]
-			for i, v := range in.f32() {
-				v *= inv
-				if !(v >= flo) { // NaN too
-					v = flo
-				}
-				v = min(v, fhi)
-				ov[i] = byte(roundEven32(v) + pout.ZeroPoint)
-			}
+			quantizeF32(in.f32(), out.b[:in.n], inv, flo, fhi, pout.ZeroPoint, out.dtype == graph.Uint8)
 			return nil
 		}, nil
 	}

@@ -1,0 +1,23 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// useLUT8Asm selects the AVX-512 VBMI 256-entry byte table lookup
+// (VPERMI2B over the table in four registers).
+var useLUT8Asm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
+
+// useQuantF32Asm selects the AVX2 float32 → 8-bit QUANTIZE.
+var useQuantF32Asm = cpu.X86.HasAVX2
+
+// lut8VBMIAsm writes t[in[i]] to out[i] for i < n, n a multiple of 64.
+//
+//go:noescape
+func lut8VBMIAsm(n int, t, in, out *byte)
+
+// quantF32Asm is quantizeF32's loop for n a multiple of 16; unsigned is 0
+// for INT8 output, 1 for UINT8.
+//
+//go:noescape
+func quantF32Asm(n int, x *float32, out *byte, inv, flo, fhi float32, zp int32, unsigned int)
