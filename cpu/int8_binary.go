@@ -134,6 +134,8 @@ func prepareQBinary(kind binOp) prepareFunc {
 				v := mo.apply(sa+sign*sb) + po.ZeroPoint
 				return min(max(v, lo), hi)
 			}
+			t := newLUT16(a.dtype, b.dtype, out.dtype, f)
+			return addSubKernel(a, b, out, shape, t, newAddSubVec(out.dtype, pa, pb, po, ma, mb, mo, lo, hi, kind == binSub)), nil
 		case binMul:
 			if !x.c.opt.Reference {
 				s := pa.Scale * pb.Scale / po.Scale

@@ -21,3 +21,20 @@ func lut8VBMIAsm(n int, t, in, out *byte)
 //
 //go:noescape
 func quantF32Asm(n int, x *float32, out *byte, inv, flo, fhi float32, zp int32, unsigned int)
+
+// useAddSubAsm selects the AVX2 int8/uint8 ADD and SUB.
+var useAddSubAsm = cpu.X86.HasAVX2
+
+// addSubAsm computes n elements (n a multiple of 8) of an ADD or SUB
+// with TFLite's fixed-point arithmetic, parameters in p.
+//
+//go:noescape
+func addSubAsm(n int, p *addSubVec, a, b, out *byte)
+
+// useAddSubAVX512 selects addSubAVX512 over addSubAsm.
+var useAddSubAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+
+// addSubAVX512 is addSubAsm sixteen lanes at a time, n a multiple of 16.
+//
+//go:noescape
+func addSubAVX512(n int, p *addSubVec, a, b, out *byte)

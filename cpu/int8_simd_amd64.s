@@ -106,3 +106,187 @@ qstore:
 qdone:
 	VZEROUPPER
 	RET
+
+// REQ applies one TFLite MultiplyByQuantizedMultiplier to the eight int32
+// in Y0 with the vectors at M, L, MASK, HALF, R of DX: shift left; the
+// doubling high multiply as (x·m + 2^30) >> 31 on the even and the odd
+// lanes (a logical shift: the result fits in 32 bits); the rounding
+// divide by 2^r, rounding half away from zero. Clobbers Y1..Y3.
+#define REQ(M, L, MASK, HALF, R) \
+	VPSLLD   L(DX), Y0, Y0       \
+	VPSRLQ   $32, Y0, Y1         \
+	VPMULDQ  M(DX), Y0, Y2       \
+	VPMULDQ  M(DX), Y1, Y1       \
+	VPADDQ   672(DX), Y2, Y2     \
+	VPADDQ   672(DX), Y1, Y1     \
+	VPSRLQ   $31, Y2, Y2         \
+	VPSRLQ   $31, Y1, Y1         \
+	VPSLLQ   $32, Y1, Y1         \
+	VPBLENDD $0xAA, Y1, Y2, Y0   \
+	VPAND    MASK(DX), Y0, Y1    \
+	VPSRAD   $31, Y0, Y2         \
+	VMOVDQU  HALF(DX), Y3        \
+	VPSUBD   Y2, Y3, Y2          \
+	VPSRAD   R(DX), Y0, Y0       \
+	VPCMPGTD Y2, Y1, Y1          \
+	VPSUBD   Y1, Y0, Y0
+
+// func addSubAsm(n int, p *addSubVec, a, b, out *byte)
+TEXT ·addSubAsm(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ p+8(FP), DX
+	MOVQ a+16(FP), SI
+	MOVQ b+24(FP), BX
+	MOVQ out+32(FP), DI
+	MOVL 704(DX), R8
+	MOVL 708(DX), R9
+
+aloop:
+	CMPQ      CX, $8
+	JLT       adone
+	VMOVQ     (SI), X0
+	VPXOR     640(DX), X0, X0
+	VPMOVSXBD X0, Y0
+	VPSUBD    0(DX), Y0, Y0
+	VPSLLD    $20, Y0, Y0
+	REQ(64, 96, 128, 160, 544)
+	VMOVDQA   Y0, Y4
+	VMOVQ     (BX), X0
+	VPXOR     640(DX), X0, X0
+	VPMOVSXBD X0, Y0
+	VPSUBD    32(DX), Y0, Y0
+	VPSLLD    $20, Y0, Y0
+	REQ(192, 224, 256, 288, 576)
+	TESTL     R8, R8
+	JNZ       asub
+	VPADDD    Y0, Y4, Y0
+	JMP       asum
+
+asub:
+	VPSUBD Y0, Y4, Y0
+
+asum:
+	REQ(320, 352, 384, 416, 608)
+	VPADDD       448(DX), Y0, Y0
+	VPMAXSD      480(DX), Y0, Y0
+	VPMINSD      512(DX), Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	TESTL        R9, R9
+	JNZ          aunsigned
+	VPACKSSWB    X0, X0, X0
+	JMP          astore
+
+aunsigned:
+	VPACKUSWB X0, X0, X0
+
+astore:
+	MOVQ X0, (DI)
+	ADDQ $8, SI
+	ADDQ $8, BX
+	ADDQ $8, DI
+	SUBQ $8, CX
+	JMP  aloop
+
+adone:
+	VZEROUPPER
+	RET
+
+// REQZ is REQ on sixteen int32 in Z0 with the multiplier in MREG, the
+// masks in MASKREG and HALFREG, K3 = 0xAAAA and Z15 = 1. Clobbers Z1, Z2,
+// K4.
+#define REQZ(MREG, L, MASKREG, HALFREG, R) \
+	VPSLLD    L(DX), Z0, Z0              \
+	VPSRLQ    $32, Z0, Z1                \
+	VPMULDQ   MREG, Z0, Z2               \
+	VPMULDQ   MREG, Z1, Z1               \
+	VPADDQ    Z30, Z2, Z2                \
+	VPADDQ    Z30, Z1, Z1                \
+	VPSRLQ    $31, Z2, Z2                \
+	VPSLLQ    $1, Z1, Z1                 \
+	VPBLENDMD Z1, Z2, K3, Z0             \
+	VPANDD    MASKREG, Z0, Z1            \
+	VPSRAD    $31, Z0, Z2                \
+	VPSUBD    Z2, HALFREG, Z2            \
+	VPSRAD    R(DX), Z0, Z0              \
+	VPCMPGTD  Z2, Z1, K4                 \
+	VPADDD    Z15, Z0, K4, Z0
+
+// func addSubAVX512(n int, p *addSubVec, a, b, out *byte)
+// addSubAsm sixteen elements a step, n a multiple of 16.
+TEXT ·addSubAVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         p+8(FP), DX
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), BX
+	MOVQ         out+32(FP), DI
+	MOVL         704(DX), R8
+	MOVL         708(DX), R9
+	VPBROADCASTD 0(DX), Z16
+	VPBROADCASTD 32(DX), Z17
+	VPBROADCASTD 64(DX), Z18
+	VPBROADCASTD 128(DX), Z19
+	VPBROADCASTD 160(DX), Z20
+	VPBROADCASTD 192(DX), Z21
+	VPBROADCASTD 256(DX), Z22
+	VPBROADCASTD 288(DX), Z23
+	VPBROADCASTD 320(DX), Z24
+	VPBROADCASTD 384(DX), Z25
+	VPBROADCASTD 416(DX), Z26
+	VPBROADCASTD 448(DX), Z27
+	VPBROADCASTD 480(DX), Z28
+	VPBROADCASTD 512(DX), Z29
+	VPBROADCASTQ 672(DX), Z30
+	VMOVDQU      640(DX), X14
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0xAAAA, AX
+	KMOVW        AX, K3
+
+zloop:
+	CMPQ      CX, $16
+	JLT       zdone
+	VMOVDQU   (SI), X0
+	VPXOR     X14, X0, X0
+	VPMOVSXBD X0, Z0
+	VPSUBD    Z16, Z0, Z0
+	VPSLLD    $20, Z0, Z0
+	REQZ(Z18, 96, Z19, Z20, 544)
+	VMOVDQA64 Z0, Z4
+	VMOVDQU   (BX), X0
+	VPXOR     X14, X0, X0
+	VPMOVSXBD X0, Z0
+	VPSUBD    Z17, Z0, Z0
+	VPSLLD    $20, Z0, Z0
+	REQZ(Z21, 224, Z22, Z23, 576)
+	TESTL     R8, R8
+	JNZ       zsub
+	VPADDD    Z0, Z4, Z0
+	JMP       zsum
+
+zsub:
+	VPSUBD Z0, Z4, Z0
+
+zsum:
+	REQZ(Z24, 352, Z25, Z26, 608)
+	VPADDD  Z27, Z0, Z0
+	VPMAXSD Z28, Z0, Z0
+	VPMINSD Z29, Z0, Z0
+	TESTL   R9, R9
+	JNZ     zunsigned
+	VPMOVSDB Z0, (DI)
+	JMP     znext
+
+zunsigned:
+	VPMOVUSDB Z0, (DI)
+
+znext:
+	ADDQ $16, SI
+	ADDQ $16, BX
+	ADDQ $16, DI
+	SUBQ $16, CX
+	JMP  zloop
+
+zdone:
+	VZEROUPPER
+	RET

@@ -4,12 +4,22 @@ package cpu
 
 // Without assembly the Go loops of int8_simd.go run.
 const (
-	useLUT8Asm     = false
-	useQuantF32Asm = false
+	useLUT8Asm      = false
+	useQuantF32Asm  = false
+	useAddSubAsm    = false
+	useAddSubAVX512 = false
 )
 
 func lut8VBMIAsm(n int, t, in, out *byte) { panic("unreachable: lut8VBMIAsm without assembly") }
 
 func quantF32Asm(n int, x *float32, out *byte, inv, flo, fhi float32, zp int32, unsigned int) {
 	panic("unreachable: quantF32Asm without assembly")
+}
+
+func addSubAsm(n int, p *addSubVec, a, b, out *byte) {
+	panic("unreachable: addSubAsm without assembly")
+}
+
+func addSubAVX512(n int, p *addSubVec, a, b, out *byte) {
+	panic("unreachable: addSubAVX512 without assembly")
 }

@@ -1,0 +1,84 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	qm "github.com/fp16tool/fp16tool/int8"
+
+	"github.com/fp16tool/fp16tool/graph"
+)
+
+// TestInt8AddSubExact checks addSubApply (the vectorized ADD and SUB)
+// against the 64 KiB table that defines them, on every pair of input
+// bytes, for random scales, zero points, clamps, INT8 and UINT8.
+func TestInt8AddSubExact(t *testing.T) {
+	if !useAddSubAsm {
+		t.Log("no assembly on this machine: the table is compared with itself")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	a := make([]byte, 1<<16+5)
+	b := make([]byte, len(a))
+	for i := range 1 << 16 {
+		a[i], b[i] = byte(i>>8), byte(i)
+	}
+	got := make([]byte, len(a))
+	for trial := range 200 {
+		d := graph.Int8
+		if trial%3 == 2 {
+			d = graph.Uint8
+		}
+		tlo, thi := qRange(d)
+		rnd := func() qm.Params {
+			s := float32(math.Exp(r.Float64()*10 - 7))
+			if r.IntN(4) == 0 {
+				s = float32(math.Exp(r.Float64()*0.2 - 0.1)) // near-equal scales
+			}
+			return qm.Params{Scale: s, ZeroPoint: tlo + r.Int32N(thi-tlo+1)}
+		}
+		pa, pb, po := rnd(), rnd(), rnd()
+		if trial%5 == 0 {
+			pb.Scale = pa.Scale
+		}
+		lo, hi := tlo, thi
+		if trial%4 == 1 {
+			lo = min(max(po.ZeroPoint, tlo), thi)
+		}
+		const leftShift = 20
+		twiceMax := float64(2 * max(pa.Scale, pb.Scale))
+		ma := newQuantizeMul(float64(pa.Scale) / twiceMax)
+		mb := newQuantizeMul(float64(pb.Scale) / twiceMax)
+		mo := newQuantizeMul(twiceMax / float64((1<<leftShift)*po.Scale))
+		sub := trial%2 == 1
+		sign := int32(1)
+		if sub {
+			sign = -1
+		}
+		tab := newLUT16(d, d, d, func(qa, qb int32) int32 {
+			sa := ma.apply((qa - pa.ZeroPoint) * (1 << leftShift))
+			sb := mb.apply((qb - pb.ZeroPoint) * (1 << leftShift))
+			return min(max(mo.apply(sa+sign*sb)+po.ZeroPoint, lo), hi)
+		})
+		v := newAddSubVec(d, pa, pb, po, ma, mb, mo, lo, hi, sub)
+		check := func(path string) {
+			for i := range a {
+				if want := tab[int(a[i])<<8|int(b[i])]; got[i] != want {
+					t.Fatalf("%s trial %d %v sub=%v a %v b %v out %v [%d,%d]: (%d, %d) gives %d, want %d",
+						path, trial, d, sub, pa, pb, po, lo, hi, a[i], b[i], got[i], want)
+				}
+			}
+		}
+		addSubApply(v, tab, a, b, got)
+		check("addSubApply")
+		if useAddSubAsm { // the AVX2 kernel even where AVX-512 is preferred
+			clear(got)
+			n := len(a) &^ 7
+			addSubAsm(n, v, &a[0], &b[0], &got[0])
+			for i := n; i < len(a); i++ {
+				got[i] = tab[int(a[i])<<8|int(b[i])]
+			}
+			check("addSubAsm")
+		}
+	}
+}
