@@ -274,13 +274,14 @@ zsum:
 	VPMINSD Z29, Z0, Z0
 	TESTL   R9, R9
 	JNZ     zunsigned
-	VPMOVSDB Z0, (DI)
-	JMP     znext
+	VPMOVSDB Z0, X0
+	JMP      zstore
 
 zunsigned:
-	VPMOVUSDB Z0, (DI)
+	VPMOVUSDB Z0, X0
 
-znext:
+zstore:
+	VMOVDQU X0, (DI)
 	ADDQ $16, SI
 	ADDQ $16, BX
 	ADDQ $16, DI
