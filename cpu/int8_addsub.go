@@ -62,17 +62,13 @@ func newAddSubVec(d graph.DType, pa, pb, po qm.Params, ma, mb, mo quantizeMul, l
 	return v
 }
 
-// addSubKernel is lut16Kernel for an ADD or SUB, computing inputs of equal
-// shape eight elements at a time with addSubAsm where the machine has it
-// (the same bytes as the table: TestInt8AddSubExact).
-func addSubKernel(a, b, out *tensor, shape []int, t *lut16, v *addSubVec) kernel {
-	if !useAddSubAsm || !sameShape(a.shape, b.shape) {
-		return lut16Kernel(a, b, out, shape, t)
-	}
-	return func() error {
-		addSubApply(v, t, a.b, b.b, out.b)
+// addSubRow returns the row function of lut16Kernel for an ADD or SUB
+// (addSubApply) where the machine has the assembly, nil otherwise.
+func addSubRow(v *addSubVec, t *lut16) func(a, b, out []byte) {
+	if !useAddSubAsm {
 		return nil
 	}
+	return func(a, b, out []byte) { addSubApply(v, t, a, b, out) }
 }
 
 // addSubApply writes t[a[i], b[i]] to out[i], by addSubAsm on the longest

@@ -18,12 +18,7 @@ func TestInt8AddSubExact(t *testing.T) {
 		t.Log("no assembly on this machine: the table is compared with itself")
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	a := make([]byte, 1<<16+5)
-	b := make([]byte, len(a))
-	for i := range 1 << 16 {
-		a[i], b[i] = byte(i>>8), byte(i)
-	}
-	got := make([]byte, len(a))
+	a, b, got := allPairs(5)
 	for trial := range 200 {
 		d := graph.Int8
 		if trial%3 == 2 {
@@ -81,4 +76,55 @@ func TestInt8AddSubExact(t *testing.T) {
 			check("addSubAsm")
 		}
 	}
+}
+
+// TestInt8MulExact checks mulRow (the vectorized MUL) against the 64 KiB
+// table that defines it, on every pair of input bytes, for random scales,
+// zero points and clamps, INT8 and UINT8.
+func TestInt8MulExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	a, b, got := allPairs(9)
+	for trial := range 200 {
+		d := graph.Int8
+		if trial%2 == 1 {
+			d = graph.Uint8
+		}
+		tlo, thi := qRange(d)
+		zp := func() int32 { return tlo + r.Int32N(thi-tlo+1) }
+		pa, pb, po := qm.Params{ZeroPoint: zp()}, qm.Params{ZeroPoint: zp()}, qm.Params{ZeroPoint: zp()}
+		s := float32(math.Exp(r.Float64()*12 - 10))
+		if trial%7 == 0 {
+			s = 0.5 // exact halves
+		}
+		lo, hi := tlo, thi
+		if trial%3 == 1 {
+			lo = po.ZeroPoint
+		}
+		tab := newLUT16(d, d, d, func(qa, qb int32) int32 {
+			v := int32(math.RoundToEven(float64(float32((qa-pa.ZeroPoint)*(qb-pb.ZeroPoint))*s))) + po.ZeroPoint
+			return min(max(v, lo), hi)
+		})
+		row := mulRow(newMulVec(d, pa, pb, po, s, lo, hi), tab)
+		if row == nil {
+			t.Skip("no vectorized MUL on this machine")
+		}
+		clear(got)
+		row(a, b, got)
+		for i := range a {
+			if want := tab[int(a[i])<<8|int(b[i])]; got[i] != want {
+				t.Fatalf("trial %d %v s=%v zero points %d %d %d [%d,%d]: (%d, %d) gives %d, want %d",
+					trial, d, s, pa.ZeroPoint, pb.ZeroPoint, po.ZeroPoint, lo, hi, a[i], b[i], got[i], want)
+			}
+		}
+	}
+}
+
+// allPairs returns inputs a and b holding every pair of bytes, then tail
+// more zeros (to reach the kernels' scalar tails), and an output buffer.
+func allPairs(tail int) (a, b, out []byte) {
+	a, b, out = make([]byte, 1<<16+tail), make([]byte, 1<<16+tail), make([]byte, 1<<16+tail)
+	for i := range 1 << 16 {
+		a[i], b[i] = byte(i>>8), byte(i)
+	}
+	return a, b, out
 }

@@ -135,7 +135,7 @@ func prepareQBinary(kind binOp) prepareFunc {
 				return min(max(v, lo), hi)
 			}
 			t := newLUT16(a.dtype, b.dtype, out.dtype, f)
-			return addSubKernel(a, b, out, shape, t, newAddSubVec(out.dtype, pa, pb, po, ma, mb, mo, lo, hi, kind == binSub)), nil
+			return lut16Kernel(a, b, out, shape, t, addSubRow(newAddSubVec(out.dtype, pa, pb, po, ma, mb, mo, lo, hi, kind == binSub), t)), nil
 		case binMul:
 			if !x.c.opt.Reference {
 				s := pa.Scale * pb.Scale / po.Scale
@@ -143,7 +143,8 @@ func prepareQBinary(kind binOp) prepareFunc {
 					v := int32(math.RoundToEven(float64(float32((qa-pa.ZeroPoint)*(qb-pb.ZeroPoint))*s))) + po.ZeroPoint
 					return min(max(v, lo), hi)
 				}
-				break
+				t := newLUT16(a.dtype, b.dtype, out.dtype, f)
+				return lut16Kernel(a, b, out, shape, t, mulRow(newMulVec(out.dtype, pa, pb, po, s, lo, hi), t)), nil
 			}
 			m := newQuantizeMul(float64(pa.Scale * pb.Scale / po.Scale))
 			f = func(qa, qb int32) int32 {
@@ -157,18 +158,24 @@ func prepareQBinary(kind binOp) prepareFunc {
 		default:
 			return nil, x.errorf("no int8 kernel")
 		}
-		return lut16Kernel(a, b, out, shape, newLUT16(a.dtype, b.dtype, out.dtype, f)), nil
+		return lut16Kernel(a, b, out, shape, newLUT16(a.dtype, b.dtype, out.dtype, f), nil), nil
 	}
 }
 
-// lut16Kernel evaluates out = t[a, b] with a and b broadcast to shape.
-func lut16Kernel(a, b, out *tensor, shape []int, t *lut16) kernel {
+// lut16Kernel evaluates out = t[a, b] with a and b broadcast to shape;
+// row, when not nil, computes the same bytes for runs of contiguous a and
+// b (a vectorized kernel).
+func lut16Kernel(a, b, out *tensor, shape []int, t *lut16, row func(a, b, out []byte)) kernel {
+	if row == nil {
+		row = func(a, b, out []byte) {
+			for k := range out {
+				out[k] = t[int(a[k])<<8|int(b[k])]
+			}
+		}
+	}
 	if sameShape(a.shape, b.shape) {
 		return func() error {
-			ov, bv := out.b[:len(a.b)], b.b[:len(a.b)]
-			for i, va := range a.b {
-				ov[i] = t[int(va)<<8|int(bv[i])]
-			}
+			row(a.b, b.b[:len(a.b)], out.b[:len(a.b)])
 			return nil
 		}
 	}
@@ -179,10 +186,7 @@ func lut16Kernel(a, b, out *tensor, shape []int, t *lut16) kernel {
 			o := ov[oi : oi+n]
 			switch {
 			case da == 1 && db == 1:
-				a, b := av[ai:ai+n], bv[bi:bi+n]
-				for k := range o {
-					o[k] = t[int(a[k])<<8|int(b[k])]
-				}
+				row(av[ai:ai+n], bv[bi:bi+n], o)
 			case da == 1 && db == 0:
 				a, row := av[ai:ai+n], t[int(bv[bi]):]
 				for k := range o {
@@ -241,5 +245,5 @@ func prepareQPrelu(x *opCtx) (kernel, error) {
 		}
 		return m2.apply(v*(qa-pa.ZeroPoint)) + po.ZeroPoint
 	}
-	return lut16Kernel(in, alpha, out, shape, newLUT16(in.dtype, alpha.dtype, out.dtype, f)), nil
+	return lut16Kernel(in, alpha, out, shape, newLUT16(in.dtype, alpha.dtype, out.dtype, f), nil), nil
 }

@@ -38,3 +38,8 @@ var useAddSubAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 //
 //go:noescape
 func addSubAVX512(n int, p *addSubVec, a, b, out *byte)
+
+// mulAVX512 is XNNPACK's int8/uint8 MUL for n a multiple of 16.
+//
+//go:noescape
+func mulAVX512(n int, p *mulVec, a, b, out *byte)

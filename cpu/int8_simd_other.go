@@ -23,3 +23,5 @@ func addSubAsm(n int, p *addSubVec, a, b, out *byte) {
 func addSubAVX512(n int, p *addSubVec, a, b, out *byte) {
 	panic("unreachable: addSubAVX512 without assembly")
 }
+
+func mulAVX512(n int, p *mulVec, a, b, out *byte) { panic("unreachable: mulAVX512 without assembly") }
