@@ -43,11 +43,16 @@ func ParseMethod(s string) (Method, error) {
 			return m, nil
 		}
 	}
+	return "", fmt.Errorf("int8: unknown calibration method %q (want one of %s)", s, strings.Join(MethodNames(), ", "))
+}
+
+// MethodNames returns the names of Methods, in order.
+func MethodNames() []string {
 	names := make([]string, len(Methods))
 	for i, m := range Methods {
 		names[i] = string(m)
 	}
-	return "", fmt.Errorf("int8: unknown calibration method %q (want one of %s)", s, strings.Join(names, ", "))
+	return names
 }
 
 // Histogram and search sizes of the observers.

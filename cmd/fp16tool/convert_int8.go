@@ -21,12 +21,12 @@ type int8Flags struct {
 	mean, std                   float32
 }
 
-// calibMethods are the --calib-method values.
-var calibMethods = []string{string(int8.MinMax), string(int8.Percentile), string(int8.Entropy), string(int8.MSE)}
+// calibMethodNames lists the --calib-method values.
+func calibMethodNames() string { return strings.Join(int8.MethodNames(), ", ") }
 
 func (q *int8Flags) register(f *pflag.FlagSet) {
 	f.StringVar(&q.calib, "calib", "", "calibration data for full-integer int8: a .npy batch, a photo, or a folder of .npy files or photos (one sub-folder per input for several inputs)")
-	f.StringVar(&q.method, "calib-method", string(int8.MinMax), "calibration method: "+strings.Join(calibMethods, ", "))
+	f.StringVar(&q.method, "calib-method", string(int8.MinMax), "calibration method: "+calibMethodNames())
 	f.Float64Var(&q.percentile, "percentile", 99.99, "percentile of |x| kept by --calib-method=percentile")
 	f.StringVar(&q.io, "io", "", "full-integer input/output type: float32 (default for cpu), int8 (default for npu, edgetpu, dsp, mcu) or uint8")
 	f.IntVar(&q.minElements, "min-elements", convert.DefaultMinElements, "int8 dynamic range: weights with fewer elements stay float32")
@@ -55,13 +55,9 @@ func (q *int8Flags) apply(cmd *cobra.Command, model string, opt *convert.Options
 	if q.minElements == 0 {
 		opt.MinElements = 1 // every weight
 	}
-	method := int8.Method(q.method)
-	ok := false
-	for _, m := range calibMethods {
-		ok = ok || string(method) == m
-	}
-	if !ok {
-		return fmt.Errorf("%w: --calib-method %q: want one of %s", convert.ErrUsage, q.method, strings.Join(calibMethods, ", "))
+	method, err := int8.ParseMethod(q.method)
+	if err != nil {
+		return fmt.Errorf("%w: --calib-method %q: want one of %s", convert.ErrUsage, q.method, calibMethodNames())
 	}
 	if !(q.percentile > 0 && q.percentile <= 100) {
 		return fmt.Errorf("%w: --percentile %g: want a value in (0, 100]", convert.ErrUsage, q.percentile)
