@@ -344,4 +344,9 @@ type LayerError struct {
 	// float model's tensor quantized and dequantized with the tensor's
 	// parameters) or "int8" (the int8 model run on the CPU).
 	Method string `json:"method"`
+	// Clip, when not 0, says that the tensor's only readers are LOGISTIC
+	// or TANH ops, whose int8 outputs no longer change beyond ±Clip: the
+	// float values were compared clipped to ±Clip, so that a logit the
+	// int8 model saturates on purpose does not count as an error.
+	Clip float32 `json:"clip,omitempty"`
 }

@@ -362,6 +362,21 @@ var saturatingInput = map[graph.OpCode]float32{
 	graph.OpTanh:     4,
 }
 
+// saturationLimit returns, for a tensor whose readers are the ops readers
+// of sg, the largest saturatingInput magnitude among them when every one
+// of them saturates (LOGISTIC, TANH), else 0.
+func saturationLimit(sg *graph.Subgraph, readers []int) float32 {
+	var lim float32
+	for _, k := range readers {
+		l, ok := saturatingInput[sg.Ops[k].Code]
+		if !ok {
+			return 0
+		}
+		lim = max(lim, l)
+	}
+	return lim
+}
+
 // clampSaturating returns ranges with the range of every tensor read only
 // by LOGISTIC or TANH ops (and not a model output) narrowed to where those
 // ops' int8 outputs still change, so that its int8 steps are spent where
@@ -377,18 +392,10 @@ func clampSaturating(sg *graph.Subgraph, ranges map[int]ActivationRange) map[int
 	out := ranges
 	copied := false
 	for ti, rg := range ranges {
-		if ti < 0 || ti >= len(cons) || isOut[ti] || len(cons[ti]) == 0 {
+		if ti < 0 || ti >= len(cons) || isOut[ti] {
 			continue
 		}
-		var lim float32
-		for _, k := range cons[ti] {
-			l, ok := saturatingInput[sg.Ops[k].Code]
-			if !ok {
-				lim = 0
-				break
-			}
-			lim = max(lim, l)
-		}
+		lim := saturationLimit(sg, cons[ti])
 		if lim == 0 || (rg.Min >= -lim && rg.Max <= lim) {
 			continue
 		}

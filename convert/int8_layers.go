@@ -33,12 +33,21 @@ func LayerErrors(f, q *graph.Model, res *Int8Result, src CalibSource, threads in
 		float      []float32
 	}
 	accs := make(map[int]*acc)
+	fsg := f.Main()
+	cons := fsg.Consumers()
+	isOut := make(map[int]bool)
+	for _, o := range fsg.Outputs {
+		isOut[o] = true
+	}
 	for _, t := range res.Tensors {
 		if t.Source < 0 || t.Type != "INT8" || len(t.Scale) != 1 {
 			continue
 		}
-		accs[t.Source] = &acc{e: LayerError{Tensor: t.Source, Name: f.Main().Tensors[t.Source].Name, Op: t.Ops, Scale: t.Scale[0],
+		accs[t.Source] = &acc{e: LayerError{Tensor: t.Source, Name: fsg.Tensors[t.Source].Name, Op: t.Ops, Scale: t.Scale[0],
 			ZeroPoint: t.ZeroPoint[0], Min: t.Min, Max: t.Max}, q: t.Tensor, scale: t.Scale[0], zero: int32(t.ZeroPoint[0])}
+		if t.Source < len(cons) && !isOut[t.Source] {
+			accs[t.Source].e.Clip = saturationLimit(fsg, cons[t.Source])
+		}
 	}
 	if len(accs) == 0 {
 		return nil, nil
@@ -61,6 +70,9 @@ func LayerErrors(f, q *graph.Model, res *Int8Result, src CalibSource, threads in
 	}
 	add := func(a *acc, fv, qv []float32) {
 		for i, x := range fv {
+			if c := a.e.Clip; c > 0 {
+				x = min(max(x, -c), c)
+			}
 			d := float64(x) - float64(qv[i])
 			a.sig += float64(x) * float64(x)
 			a.noise += d * d

@@ -103,7 +103,11 @@ func printLayers(cmd *cobra.Command, r *convert.FileReport) {
 	n := min(5, len(r.Int8.Layers))
 	fmt.Fprintf(w, "  worst %d of %d quantized tensors on the calibration data (%s; all in --report):\n", n, len(r.Int8.Layers), r.Int8.Layers[0].Method)
 	for _, l := range r.Int8.Layers[:n] {
-		fmt.Fprintf(w, "    %-48s %-18s SNR %6.1f dB  RMSE/scale %6.2f  scale %.4g zp %d range [%.3g, %.3g]\n",
-			l.Name, l.Op, l.SNR, l.RMSEOverScale, l.Scale, l.ZeroPoint, l.Min, l.Max)
+		clip := ""
+		if l.Clip > 0 {
+			clip = fmt.Sprintf("  (float clipped to ±%g: read by LOGISTIC/TANH)", l.Clip)
+		}
+		fmt.Fprintf(w, "    %-48s %-18s SNR %6.1f dB  RMSE/scale %6.2f  scale %.4g zp %d range [%.3g, %.3g]%s\n",
+			l.Name, l.Op, l.SNR, l.RMSEOverScale, l.Scale, l.ZeroPoint, l.Min, l.Max, clip)
 	}
 }
