@@ -204,10 +204,42 @@ func evalInputs(t *testing.T, m *graph.Model, name string, photos []string) [][]
 	return out
 }
 
-// outputStats compares an int8 model's outputs with the float model's.
+// outputStats compares an int8 model's outputs with the float model's;
+// for a detector's score output (isScoreOutput) also whether the
+// highest-scoring anchor is the same, and how far the top scores
+// (sigmoid of the top logit) are apart.
 type outputStats struct {
-	sig, noise float64
-	maxAbs     float64
+	sig, noise    float64
+	maxAbs        float64
+	tops, topSame int
+	topDiff       float64
+	topFloat      float64 // the highest top score of the float model
+}
+
+// isScoreOutput says whether an output of this shape is a detector's
+// per-anchor score logits ([1, anchors, 1], the face detectors').
+func isScoreOutput(shape []int) bool {
+	return len(shape) == 3 && shape[0] == 1 && shape[1] >= 100 && shape[2] == 1
+}
+
+func (s *outputStats) addTop(f, q []float32) {
+	argmax := func(v []float32) int {
+		k := 0
+		for i, x := range v {
+			if x > v[k] {
+				k = i
+			}
+		}
+		return k
+	}
+	sigmoid := func(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
+	kf, kq := argmax(f), argmax(q)
+	s.tops++
+	if kf == kq {
+		s.topSame++
+	}
+	s.topDiff = math.Max(s.topDiff, math.Abs(sigmoid(f[kf])-sigmoid(q[kq])))
+	s.topFloat = math.Max(s.topFloat, sigmoid(f[kf]))
 }
 
 func (s *outputStats) add(f, q []float32) {
@@ -308,13 +340,20 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 					f, q := out[k], out[(mi+1)*n+k]
 					for o := 0; o < nOut; o++ {
 						stats[o].add(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
+						if isScoreOutput(f.Outputs[o].Shape) {
+							stats[o].addTop(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
+						}
 					}
 				}
 				var cells []string
 				for o := range stats {
 					s := stats[o].snr()
 					best[o] = math.Max(best[o], s)
-					cells = append(cells, fmt.Sprintf("%s %.1f dB (max |err| %.3g)", fm.Main().Tensors[fm.Main().Outputs[o]].Name, s, stats[o].maxAbs))
+					cell := fmt.Sprintf("%s %.1f dB (max |err| %.3g", fm.Main().Tensors[fm.Main().Outputs[o]].Name, s, stats[o].maxAbs)
+					if st := stats[o]; st.tops > 0 {
+						cell += fmt.Sprintf(", top anchor agrees on %d of %d photos, top score |diff| <= %.3f, float top scores <= %.3f", st.topSame, st.tops, st.topDiff, st.topFloat)
+					}
+					cells = append(cells, cell+")")
 				}
 				line := fmt.Sprintf("%-38s %-10s size %.3fx  float ops %d  %s", name, r.method, r.ratio, len(r.rep.FloatOps), strings.Join(cells, "; "))
 				table = append(table, line)
