@@ -29,9 +29,13 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 	if !x.c.opt.Reference {
 		ys := bilinearAxis11(r.oh, r.ih, r.align, r.half)
 		xs := bilinearAxis11(r.ow, r.iw, r.align, r.half)
-		// Each source row is interpolated horizontally once (top = tl<<11
-		// + (tr-tl)×fx, exact in int32) into one of two cached rows; each
-		// output row then combines its two source rows vertically.
+		// Each source row is interpolated horizontally once (resizeH) into
+		// one of two cached rows; each output row then combines its two
+		// source rows vertically (resizeV).
+		cols := make([]lerp32, len(xs))
+		for i, xx := range xs {
+			cols[i] = lerp32{lo: int32(xx.lo * c), hi: int32(xx.hi * c), frac: xx.frac}
+		}
 		cache := [2][]int32{make([]int32, r.ow*c), make([]int32, r.ow*c)}
 		key := [2]int{-1, -1}
 		hrow := func(iv []int8, b, y int) []int32 {
@@ -46,17 +50,8 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 				s = 1
 			}
 			key[s] = k
-			dst, src := cache[s], iv[k*iw*c:(k+1)*iw*c]
-			o := 0
-			for _, xx := range xs {
-				l, rr := src[xx.lo*c:xx.lo*c+c], src[xx.hi*c:xx.hi*c+c]
-				d := dst[o : o+c]
-				for j := range d {
-					d[j] = int32(l[j])<<11 + (int32(rr[j])-int32(l[j]))*xx.frac
-				}
-				o += c
-			}
-			return dst
+			resizeH(iv[k*iw*c:(k+1)*iw*c], c, cols, cache[s])
+			return cache[s]
 		}
 		rowLen := r.ow * c
 		return func() error {
@@ -65,14 +60,7 @@ func prepareQResizeBilinear(x *opCtx) (kernel, error) {
 			o := 0
 			for b := 0; b < n; b++ {
 				for _, y := range ys {
-					top := hrow(iv, b, y.lo)
-					bot := hrow(iv, b, y.hi)
-					d := ov[o : o+rowLen]
-					fy := y.frac
-					for j := range d {
-						t := top[j]
-						d[j] = int8((t<<11 + (bot[j]-t)*fy + 1<<21) >> 22)
-					}
+					resizeV(hrow(iv, b, y.lo), hrow(iv, b, y.hi), y.frac, ov[o:o+rowLen])
 					o += rowLen
 				}
 			}
@@ -171,4 +159,44 @@ func bilinearAxis11(out, in int, align, half bool) []lerp10 {
 		r[i] = lerp10{lo: lo, hi: hi, frac: int32(math.RoundToEven(float64((v - float32(lo)) * 2048)))}
 	}
 	return r
+}
+
+// lerp32 is one output column of resizeH: the byte offsets of its left
+// and right source pixels in the row and the right one's weight in 1/2048.
+type lerp32 struct{ lo, hi, frac int32 }
+
+// resizeH is XNNPACK's horizontal ibilinear pass over one source row src
+// of c channels: for each output column and channel, l<<11 + (r-l)×frac
+// (exact in int32), written to dst.
+func resizeH(src []int8, c int, cols []lerp32, dst []int32) {
+	dst = dst[:len(cols)*c]
+	if useResizeAsm && c%8 == 0 && len(cols) > 0 && c > 0 {
+		resizeHAsm(c, len(cols), &src[0], &cols[0], &dst[0])
+		return
+	}
+	o := 0
+	for _, xx := range cols {
+		l, rr := src[xx.lo:xx.lo+int32(c)], src[xx.hi:xx.hi+int32(c)]
+		d := dst[o : o+c]
+		for j := range d {
+			d[j] = int32(l[j])<<11 + (int32(rr[j])-int32(l[j]))*xx.frac
+		}
+		o += c
+	}
+}
+
+// resizeV is XNNPACK's vertical ibilinear pass: the output row from the
+// horizontally interpolated rows top and bot and the lower row's weight
+// fy in 1/2048, rounded half up.
+func resizeV(top, bot []int32, fy int32, out []int8) {
+	n := 0
+	if useResizeAsm && len(out) >= 8 {
+		n = len(out) &^ 7
+		resizeVAsm(n, &top[0], &bot[0], fy, &out[0])
+	}
+	top, bot = top[:len(out)], bot[:len(out)]
+	for j := n; j < len(out); j++ {
+		t := top[j]
+		out[j] = int8((t<<11 + (bot[j]-t)*fy + 1<<21) >> 22)
+	}
 }
