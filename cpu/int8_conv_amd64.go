@@ -96,3 +96,29 @@ func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pst
 //
 //go:noescape
 func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
+
+// i8DWExpandVNNI writes n expanded pixels dst[i][c][j] = src[i×sstep +
+// j×cp + c] XOR 0x80 (j < 4, c < cp, cp a multiple of 8): the rows of the
+// VNNI depthwise convolution's E.
+//
+//go:noescape
+func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte)
+
+// i8DWExpandFlat writes n32 × 32 expanded lanes dst[l][j] = src[l + j×cp]
+// XOR 0x80 (j < 4): i8DWExpandVNNI for stride 1, where E is flat.
+//
+//go:noescape
+func i8DWExpandFlat(n32, cp int, src *byte, dst *byte)
+
+// i8DWK3VNNI computes, for n pixels xstep bytes apart, 16 lanes each,
+// acc[p×astep/4 + i] = Σ_k Σ_j r_k[p×xstep + 4i + j] (uint8) × w[k][i][j]
+// (int8, w packed [3][16][4]): the 3x3 VNNI depthwise kernel.
+//
+//go:noescape
+func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep int)
+
+// i8DWKVNNI is i8DWK3VNNI for kh rows (pointers rows[k] + off) of ng
+// groups of 4 taps gstep bytes apart (w packed [kh×ng][16][4]).
+//
+//go:noescape
+func i8DWKVNNI(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, acc *int32, astep int)

@@ -292,7 +292,8 @@ rq512Loop:
 	VPADDD    Z13, Z5, Z5
 	VPMAXSD   Z14, Z5, Z5
 	VPMINSD   Z15, Z5, Z5
-	VPMOVDB   Z5, (DI)
+	VPMOVDB   Z5, X5              // to a register: VPMOVDB to memory is slow on AMD
+	VMOVDQU   X5, (DI)
 	ADDQ      $64, R8
 	ADDQ      $64, R9
 	ADDQ      $64, R10
@@ -570,7 +571,8 @@ rqf512Loop:
 	VMINPS    Z15, Z0, Z0
 	VCVTPS2DQ Z0, Z0
 	VPADDD    Z13, Z0, Z0
-	VPMOVDB   Z0, (DI)
+	VPMOVDB   Z0, X0              // to a register: VPMOVDB to memory is slow on AMD
+	VMOVDQU   X0, (DI)
 	ADDQ      $64, R8
 	ADDQ      $64, R9
 	ADDQ      $64, R10

@@ -52,3 +52,19 @@ func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pst
 func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32) {
 	panic("unreachable: i8RequantF32AVX512 without assembly")
 }
+
+func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte) {
+	panic("unreachable: i8DWExpandVNNI without assembly")
+}
+
+func i8DWExpandFlat(n32, cp int, src *byte, dst *byte) {
+	panic("unreachable: i8DWExpandFlat without assembly")
+}
+
+func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep int) {
+	panic("unreachable: i8DWK3VNNI without assembly")
+}
+
+func i8DWKVNNI(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, acc *int32, astep int) {
+	panic("unreachable: i8DWKVNNI without assembly")
+}

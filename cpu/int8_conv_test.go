@@ -111,6 +111,21 @@ func randConvGeom(r *rand.Rand) *convGeom {
 	}
 }
 
+// randConvGeomK is randConvGeom with a kH × kW kernel and inputs of up to
+// 20 pixels a side.
+func randConvGeomK(r *rand.Rand, kH, kW int) *convGeom {
+	for {
+		g := randConvGeom(r)
+		g.kH, g.kW, g.inH, g.inW = kH, kW, 1+r.IntN(20), 1+r.IntN(20)
+		p := graph.Padding(r.IntN(2))
+		g.outH, g.padH = window(p, g.inH, g.kH, g.strideH, g.dilH)
+		g.outW, g.padW = window(p, g.inW, g.kW, g.strideW, g.dilW)
+		if g.outH > 0 && g.outW > 0 {
+			return g
+		}
+	}
+}
+
 // TestInt8ConvFastMatchesReference runs the packed int8 convolution with
 // every instruction set this machine has on random geometries and checks
 // that it gives the reference's bytes.
@@ -158,6 +173,9 @@ func TestInt8DepthwiseFastMatchesReference(t *testing.T) {
 	defer pl.close()
 	for it := 0; it < 150; it++ {
 		cg := randConvGeom(r)
+		if it%3 == 0 { // 5x5 and 7x7 kernels: two groups of 4 taps per row (VNNI)
+			cg = randConvGeomK(r, 3+2*r.IntN(3), 3+2*r.IntN(3))
+		}
 		cg.outC = 1 + r.IntN(150)
 		if it%25 == 0 { // more channels than one microkernel call takes
 			cg.outC = i8DWBlock + 1 + r.IntN(40)

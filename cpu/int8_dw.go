@@ -103,6 +103,7 @@ type i8DW struct {
 	w    []int32
 	conv i8Conv // the padded buffer, the epilogue and its geometry
 	epi  *i8Epilogue
+	vnni *i8DWVNNI // the VNNI path (int8_dw_vnni.go), or nil
 }
 
 func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
@@ -128,20 +129,31 @@ func newI8DW(g *dwGeom, filter []int8, isa int) *i8DW {
 			}
 		}
 	}
-	e.buf = alignedBytes(g.batch * e.ph * e.pw * d.cp)
+	if i8DWUsesVNNI(g, isa) {
+		d.initVNNI(filter) // builds its padded rows itself
+	} else {
+		e.buf = alignedBytes(g.batch * e.ph * e.pw * d.cp)
+	}
 	d.epi = &e.epi
 	return d
 }
 
 // setRequant makes the epilogue requantize to int8.
-func (d *i8DW) setRequant(r *i8Requant, bias []int32) { d.conv.setRequant(r, bias) }
+func (d *i8DW) setRequant(r *i8Requant, bias []int32) {
+	d.conv.setRequant(r, bias)
+	d.setRequantVNNI()
+}
 
 // run computes the depthwise convolution of in (zero points: one per
 // batch, or one for all) through the epilogue.
 func (d *i8DW) run(pl *pool, in []int8, zero []int32) {
-	d.conv.pad(in, zero)
 	g := d.g
 	rows := g.batch * g.outH
+	if d.vnni != nil {
+		pl.run(rows, grainFor(g.outW*d.cp*g.kH*d.vnni.ng), func(lo, hi int) { d.rowsVNNI(in, zero, lo, hi) })
+		return
+	}
+	d.conv.pad(in, zero)
 	pl.run(rows, grainFor(g.outW*g.outC*len(d.offs)), func(lo, hi int) { d.rows(lo, hi) })
 }
 

@@ -1,0 +1,222 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte)
+//
+// For each pixel, the cp channels of 4 pixels cp bytes apart are
+// interleaved byte by byte (VPUNPCKLBW/HBW, then VPUNPCKLWD/HWD: channel c
+// gets the 4 bytes of pixels 0..3) and XORed with 0x80; 16 channels at a
+// time, then one group of 8.
+TEXT ·i8DWExpandVNNI(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         cp+8(FP), R8
+	MOVQ         src+16(FP), SI
+	MOVQ         sstep+24(FP), R9
+	MOVQ         dst+32(FP), DI
+	MOVL         $0x80808080, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, X15
+	TESTQ        CX, CX
+	JZ           expDone
+
+expPix:
+	MOVQ SI, R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	MOVQ R8, DX
+
+exp16:
+	CMPQ       DX, $16
+	JLT        exp8
+	VMOVDQU    (R10), X0
+	VMOVDQU    (R11), X1
+	VMOVDQU    (R12), X2
+	VMOVDQU    (R13), X3
+	VPUNPCKLBW X1, X0, X4
+	VPUNPCKHBW X1, X0, X5
+	VPUNPCKLBW X3, X2, X6
+	VPUNPCKHBW X3, X2, X7
+	VPUNPCKLWD X6, X4, X0
+	VPUNPCKHWD X6, X4, X1
+	VPUNPCKLWD X7, X5, X2
+	VPUNPCKHWD X7, X5, X3
+	VPXOR      X15, X0, X0
+	VPXOR      X15, X1, X1
+	VPXOR      X15, X2, X2
+	VPXOR      X15, X3, X3
+	VMOVDQU    X0, (DI)
+	VMOVDQU    X1, 16(DI)
+	VMOVDQU    X2, 32(DI)
+	VMOVDQU    X3, 48(DI)
+	ADDQ       $16, R10
+	ADDQ       $16, R11
+	ADDQ       $16, R12
+	ADDQ       $16, R13
+	ADDQ       $64, DI
+	SUBQ       $16, DX
+	JMP        exp16
+
+exp8:
+	TESTQ      DX, DX
+	JZ         expNext
+	VMOVQ      (R10), X0
+	VMOVQ      (R11), X1
+	VMOVQ      (R12), X2
+	VMOVQ      (R13), X3
+	VPUNPCKLBW X1, X0, X4
+	VPUNPCKLBW X3, X2, X6
+	VPUNPCKLWD X6, X4, X0
+	VPUNPCKHWD X6, X4, X1
+	VPXOR      X15, X0, X0
+	VPXOR      X15, X1, X1
+	VMOVDQU    X0, (DI)
+	VMOVDQU    X1, 16(DI)
+	ADDQ       $32, DI
+
+expNext:
+	ADDQ R9, SI
+	DECQ CX
+	JNZ  expPix
+
+expDone:
+	VZEROUPPER
+	RET
+
+// func i8DWExpandFlat(n32, cp int, src *byte, dst *byte)
+//
+// i8DWExpandVNNI's 16-channel step over flat lanes, 32 at a time: 32
+// lanes from src and the 32 bytes cp, 2cp and 3cp further interleave
+// (within each 128-bit half) into four registers whose halves
+// VPERM2I128 puts in order: 128 bytes.
+TEXT ·i8DWExpandFlat(SB), NOSPLIT, $0-32
+	MOVQ         n32+0(FP), CX
+	MOVQ         cp+8(FP), R8
+	MOVQ         src+16(FP), SI
+	MOVQ         dst+24(FP), DI
+	MOVL         $0x80808080, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	LEAQ         (SI)(R8*1), R11
+	LEAQ         (R11)(R8*1), R12
+	LEAQ         (R12)(R8*1), R13
+	TESTQ        CX, CX
+	JZ           flatDone
+
+flatLoop:
+	VMOVDQU    (SI), Y0
+	VMOVDQU    (R11), Y1
+	VMOVDQU    (R12), Y2
+	VMOVDQU    (R13), Y3
+	VPXOR      Y15, Y0, Y0
+	VPXOR      Y15, Y1, Y1
+	VPXOR      Y15, Y2, Y2
+	VPXOR      Y15, Y3, Y3
+	VPUNPCKLBW Y1, Y0, Y4
+	VPUNPCKHBW Y1, Y0, Y5
+	VPUNPCKLBW Y3, Y2, Y6
+	VPUNPCKHBW Y3, Y2, Y7
+	VPUNPCKLWD Y6, Y4, Y0 // lanes 0-3 | 16-19
+	VPUNPCKHWD Y6, Y4, Y1 // 4-7 | 20-23
+	VPUNPCKLWD Y7, Y5, Y2 // 8-11 | 24-27
+	VPUNPCKHWD Y7, Y5, Y3 // 12-15 | 28-31
+	VPERM2I128 $0x20, Y1, Y0, Y4
+	VPERM2I128 $0x20, Y3, Y2, Y5
+	VPERM2I128 $0x31, Y1, Y0, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y7
+	VMOVDQU    Y4, (DI)
+	VMOVDQU    Y5, 32(DI)
+	VMOVDQU    Y6, 64(DI)
+	VMOVDQU    Y7, 96(DI)
+	ADDQ       $32, SI
+	ADDQ       $32, R11
+	ADDQ       $32, R12
+	ADDQ       $32, R13
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        flatLoop
+
+flatDone:
+	VZEROUPPER
+	RET
+
+// func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep int)
+//
+// The three rows' weights stay in Z4-Z6; per pixel three loads and three
+// VPDPBUSD.
+TEXT ·i8DWK3VNNI(SB), NOSPLIT, $0-64
+	MOVQ      n+0(FP), CX
+	MOVQ      r0+8(FP), R8
+	MOVQ      r1+16(FP), R9
+	MOVQ      r2+24(FP), R10
+	MOVQ      xstep+32(FP), R11
+	MOVQ      w+40(FP), SI
+	MOVQ      acc+48(FP), DI
+	MOVQ      astep+56(FP), R12
+	VMOVDQU32 (SI), Z4
+	VMOVDQU32 64(SI), Z5
+	VMOVDQU32 128(SI), Z6
+	TESTQ     CX, CX
+	JZ        k3Done
+
+k3Loop:
+	VMOVDQU32 (R8), Z1
+	VMOVDQU32 (R9), Z2
+	VMOVDQU32 (R10), Z3
+	VPXORD    Z0, Z0, Z0
+	VPDPBUSD  Z4, Z1, Z0
+	VPDPBUSD  Z5, Z2, Z0
+	VPDPBUSD  Z6, Z3, Z0
+	VMOVDQU32 Z0, (DI)
+	ADDQ      R11, R8
+	ADDQ      R11, R9
+	ADDQ      R11, R10
+	ADDQ      R12, DI
+	DECQ      CX
+	JNZ       k3Loop
+
+k3Done:
+	VZEROUPPER
+	RET
+
+// func i8DWKVNNI(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, acc *int32, astep int)
+TEXT ·i8DWKVNNI(SB), NOSPLIT, $0-80
+	MOVQ n+0(FP), CX
+	MOVQ acc+64(FP), DI
+	XORQ R13, R13
+	TESTQ CX, CX
+	JZ   kDone
+
+kPix:
+	VPXORD Z0, Z0, Z0
+	MOVQ   rows+24(FP), BX
+	MOVQ   kh+8(FP), DX
+	MOVQ   w+56(FP), SI
+
+kRow:
+	MOVQ (BX), AX
+	ADDQ off+32(FP), AX
+	ADDQ R13, AX
+	MOVQ ng+16(FP), R9
+
+kGroup:
+	VMOVDQU32 (AX), Z2
+	VPDPBUSD  (SI), Z2, Z0
+	ADDQ      gstep+40(FP), AX
+	ADDQ      $64, SI
+	DECQ      R9
+	JNZ       kGroup
+	ADDQ      $8, BX
+	DECQ      DX
+	JNZ       kRow
+
+	VMOVDQU32 Z0, (DI)
+	ADDQ      astep+72(FP), DI
+	ADDQ      xstep+48(FP), R13
+	DECQ      CX
+	JNZ       kPix
+
+kDone:
+	VZEROUPPER
+	RET
