@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"math"
+
 	qm "github.com/fp16tool/fp16tool/int8"
 
 	"github.com/fp16tool/fp16tool/graph"
@@ -63,12 +65,106 @@ func newAddSubVec(d graph.DType, pa, pb, po qm.Params, ma, mb, mo quantizeMul, l
 }
 
 // addSubRow returns the row function of lut16Kernel for an ADD or SUB
-// (addSubApply) where the machine has the assembly, nil otherwise.
-func addSubRow(v *addSubVec, t *lut16) func(a, b, out []byte) {
+// where the machine has the assembly, nil otherwise: addLinApply when a
+// linear form reproduces the table t on every input pair (INT8, rA and rB
+// the input/output scale ratios, negative rB for SUB), addSubApply (the
+// fixed point) otherwise.
+func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, rA, rB float64) func(a, b, out []byte) {
 	if !useAddSubAsm {
 		return nil
 	}
+	if l := findAddLin(d, t, za, zb, zo, lo, hi, rA, rB); l != nil {
+		return func(a, b, out []byte) { addLinApply(l, t, a, b, out) }
+	}
 	return func(a, b, out []byte) { addSubApply(v, t, a, b, out) }
+}
+
+// addLin is a linear form of an INT8 ADD or SUB, as XNNPACK evaluates
+// one: acc = a×ma + b×mb + bias over the raw int8 inputs, out =
+// clamp((acc + half + zo<<sh + (acc < 0 ? -1 : 0)) >> sh, lo, hi), the
+// division by 2^sh rounding half away from zero as TFLite's does.
+// addLinAVX512 and addLinAVX2 read it by offset: keep the field order.
+type addLin struct {
+	ma, mb, bias, add, lo, hi, sh int32
+}
+
+// at is the linear form's output for the raw inputs qa and qb.
+func (l *addLin) at(qa, qb int32) int32 {
+	acc := qa*l.ma + qb*l.mb + l.bias
+	return min(max((acc+l.add+acc>>31)>>l.sh, l.lo), l.hi)
+}
+
+// findAddLin looks for a linear form (addLin) equal to the table t on all
+// 65536 input pairs, trying multipliers rA×2^sh and rB×2^sh rounded and
+// one off for the few largest shifts that keep every sum in int32; nil
+// when none matches or the type is not INT8. TFLite's ADD rounds three
+// times, a linear form once: they differ only where a sum falls within a
+// tiny distance of a rounding boundary, and the check finds out.
+func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float64) *addLin {
+	if d != graph.Int8 || math.IsNaN(rA+rB) || math.IsInf(rA+rB, 0) {
+		return nil
+	}
+	// |acc| <= 255(|ma|+|mb|) + bias headroom, plus half and zo<<sh, must
+	// stay below 2^31.
+	top := int(math.Floor(math.Log2(float64(1<<31) / (256*(math.Abs(rA)+math.Abs(rB)) + 132))))
+	for sh := min(top, 30); sh >= max(top-2, 1); sh-- {
+		ma0, mb0 := int32(math.Round(rA*float64(int64(1)<<sh))), int32(math.Round(rB*float64(int64(1)<<sh)))
+		for _, da := range [3]int32{0, -1, 1} {
+			for _, db := range [3]int32{0, -1, 1} {
+				ma, mb := int64(ma0+da), int64(mb0+db)
+				bias, add := -int64(za)*ma-int64(zb)*mb, int64(1)<<(sh-1)+int64(zo)<<sh
+				if max(abs64(bias), abs64(add)) >= 1<<30 {
+					continue
+				}
+				l := &addLin{ma: int32(ma), mb: int32(mb), bias: int32(bias), lo: lo, hi: hi, sh: int32(sh), add: int32(add)}
+				if l.matches(t) {
+					return l
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// matches reports whether the linear form equals t on every pair of
+// int8 inputs without leaving int32 on the way.
+func (l *addLin) matches(t *lut16) bool {
+	const lim = 1<<31 - 1
+	for a := range 256 {
+		qa := int64(int8(a))
+		for b := range 256 {
+			acc := qa*int64(l.ma) + int64(int8(b))*int64(l.mb) + int64(l.bias)
+			if v := acc + int64(l.add); v > lim || v-1 < -lim || acc > lim || acc < -lim {
+				return false
+			}
+			if byte(l.at(int32(qa), int32(int8(b)))) != t[a<<8|b] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func abs64(v int64) int64 { return max(v, -v) }
+
+// real is the factor q applies: m × 2^shift / 2^31.
+func (q quantizeMul) real() float64 { return math.Ldexp(float64(q.m), q.shift-31) }
+
+// addLinApply writes t[a[i], b[i]] to out[i], by the linear form l in
+// assembly on the longest multiple of 16 (AVX-512) or 8 (AVX2) elements.
+func addLinApply(l *addLin, t *lut16, a, b, out []byte) {
+	b, out = b[:len(a)], out[:len(a)]
+	n := 0
+	if useAddSubAVX512 && len(a) >= 16 {
+		n = len(a) &^ 15
+		addLinAVX512(n, l, &a[0], &b[0], &out[0])
+	} else if useAddSubAsm && len(a) >= 8 {
+		n = len(a) &^ 7
+		addLinAVX2(n, l, &a[0], &b[0], &out[0])
+	}
+	for i := n; i < len(a); i++ {
+		out[i] = t[int(a[i])<<8|int(b[i])]
+	}
 }
 
 // addSubApply writes t[a[i], b[i]] to out[i], by addSubAsm on the longest

@@ -19,10 +19,13 @@ func TestInt8AddSubExact(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	a, b, got := allPairs(5)
+	linear, int8Trials := 0, 0
 	for trial := range 200 {
 		d := graph.Int8
 		if trial%3 == 2 {
 			d = graph.Uint8
+		} else {
+			int8Trials++
 		}
 		tlo, thi := qRange(d)
 		rnd := func() qm.Params {
@@ -57,6 +60,7 @@ func TestInt8AddSubExact(t *testing.T) {
 		})
 		v := newAddSubVec(d, pa, pb, po, ma, mb, mo, lo, hi, sub)
 		check := func(path string) {
+			t.Helper()
 			for i := range a {
 				if want := tab[int(a[i])<<8|int(b[i])]; got[i] != want {
 					t.Fatalf("%s trial %d %v sub=%v a %v b %v out %v [%d,%d]: (%d, %d) gives %d, want %d",
@@ -75,6 +79,33 @@ func TestInt8AddSubExact(t *testing.T) {
 			}
 			check("addSubAsm")
 		}
+		l := findAddLin(d, tab, pa.ZeroPoint, pb.ZeroPoint, po.ZeroPoint, lo, hi,
+			ma.real()*mo.real()*(1<<leftShift), float64(sign)*mb.real()*mo.real()*(1<<leftShift))
+		if l == nil {
+			continue
+		}
+		linear++
+		for i := range a {
+			if got := byte(l.at(int32(int8(a[i])), int32(int8(b[i])))); got != tab[int(a[i])<<8|int(b[i])] {
+				t.Fatalf("trial %d: findAddLin returned %+v, which gives %d for (%d, %d), want %d", trial, *l, got, a[i], b[i], tab[int(a[i])<<8|int(b[i])])
+			}
+		}
+		if useAddSubAsm {
+			clear(got)
+			addLinApply(l, tab, a, b, got)
+			check("addLinApply")
+			clear(got)
+			n := len(a) &^ 7
+			addLinAVX2(n, l, &a[0], &b[0], &got[0])
+			for i := n; i < len(a); i++ {
+				got[i] = tab[int(a[i])<<8|int(b[i])]
+			}
+			check("addLinAVX2")
+		}
+	}
+	t.Logf("a linear form matched %d of %d INT8 tables", linear, int8Trials)
+	if linear < int8Trials/2 {
+		t.Errorf("a linear form matched only %d of %d INT8 tables", linear, int8Trials)
 	}
 }
 

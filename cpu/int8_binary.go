@@ -135,7 +135,10 @@ func prepareQBinary(kind binOp) prepareFunc {
 				return min(max(v, lo), hi)
 			}
 			t := newLUT16(a.dtype, b.dtype, out.dtype, f)
-			return lut16Kernel(a, b, out, shape, t, addSubRow(newAddSubVec(out.dtype, pa, pb, po, ma, mb, mo, lo, hi, kind == binSub), t)), nil
+			v := newAddSubVec(out.dtype, pa, pb, po, ma, mb, mo, lo, hi, kind == binSub)
+			// The ratios TFLite's multipliers realize, for the linear form.
+			rA, rB := ma.real()*mo.real()*(1<<leftShift), float64(sign)*mb.real()*mo.real()*(1<<leftShift)
+			return lut16Kernel(a, b, out, shape, t, addSubRow(v, t, out.dtype, pa.ZeroPoint, pb.ZeroPoint, po.ZeroPoint, lo, hi, rA, rB)), nil
 		case binMul:
 			if !x.c.opt.Reference {
 				s := pa.Scale * pb.Scale / po.Scale

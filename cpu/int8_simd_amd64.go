@@ -43,3 +43,14 @@ func addSubAVX512(n int, p *addSubVec, a, b, out *byte)
 //
 //go:noescape
 func mulAVX512(n int, p *mulVec, a, b, out *byte)
+
+// addLinAVX512 evaluates the linear form l of an INT8 ADD or SUB sixteen
+// elements a step, n a multiple of 16.
+//
+//go:noescape
+func addLinAVX512(n int, l *addLin, a, b, out *byte)
+
+// addLinAVX2 is addLinAVX512 eight elements a step, n a multiple of 8.
+//
+//go:noescape
+func addLinAVX2(n int, l *addLin, a, b, out *byte)

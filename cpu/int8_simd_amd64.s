@@ -349,3 +349,125 @@ mstore:
 mdone:
 	VZEROUPPER
 	RET
+
+// func addLinAVX512(n int, l *addLin, a, b, out *byte)
+// acc = a×ma + b×mb + bias; (acc + add + (acc>>31)) >> sh; clamp; the low
+// bytes of the sixteen int32 packed to a register and stored.
+TEXT ·addLinAVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         l+8(FP), DX
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), BX
+	MOVQ         out+32(FP), DI
+	VPBROADCASTD 0(DX), Z16
+	VPBROADCASTD 4(DX), Z17
+	VPBROADCASTD 8(DX), Z18
+	VPBROADCASTD 12(DX), Z19
+	VPBROADCASTD 16(DX), Z20
+	VPBROADCASTD 20(DX), Z21
+	VMOVD        24(DX), X22
+
+lz32:
+	CMPQ      CX, $32
+	JLT       lz16
+	VPMOVSXBD (SI), Z0
+	VPMOVSXBD 16(SI), Z4
+	VPMOVSXBD (BX), Z1
+	VPMOVSXBD 16(BX), Z5
+	VPMULLD   Z16, Z0, Z0
+	VPMULLD   Z16, Z4, Z4
+	VPMULLD   Z17, Z1, Z1
+	VPMULLD   Z17, Z5, Z5
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPADDD    Z18, Z0, Z0
+	VPADDD    Z18, Z4, Z4
+	VPSRAD    $31, Z0, Z1
+	VPSRAD    $31, Z4, Z5
+	VPADDD    Z19, Z0, Z0
+	VPADDD    Z19, Z4, Z4
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z5, Z4, Z4
+	VPSRAD    X22, Z0, Z0
+	VPSRAD    X22, Z4, Z4
+	VPMAXSD   Z20, Z0, Z0
+	VPMAXSD   Z20, Z4, Z4
+	VPMINSD   Z21, Z0, Z0
+	VPMINSD   Z21, Z4, Z4
+	VPMOVDB   Z0, X0
+	VPMOVDB   Z4, X4
+	VMOVDQU   X0, (DI)
+	VMOVDQU   X4, 16(DI)
+	ADDQ      $32, SI
+	ADDQ      $32, BX
+	ADDQ      $32, DI
+	SUBQ      $32, CX
+	JMP       lz32
+
+lz16:
+	TESTQ     CX, CX
+	JZ        lzdone
+	VPMOVSXBD (SI), Z0
+	VPMOVSXBD (BX), Z1
+	VPMULLD   Z16, Z0, Z0
+	VPMULLD   Z17, Z1, Z1
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z18, Z0, Z0
+	VPSRAD    $31, Z0, Z1
+	VPADDD    Z19, Z0, Z0
+	VPADDD    Z1, Z0, Z0
+	VPSRAD    X22, Z0, Z0
+	VPMAXSD   Z20, Z0, Z0
+	VPMINSD   Z21, Z0, Z0
+	VPMOVDB   Z0, X0
+	VMOVDQU   X0, (DI)
+
+lzdone:
+	VZEROUPPER
+	RET
+
+// func addLinAVX2(n int, l *addLin, a, b, out *byte)
+// addLinAVX512 eight elements a step; the clamped values fit in int8, so
+// the saturating packs keep them.
+TEXT ·addLinAVX2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         l+8(FP), DX
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), BX
+	MOVQ         out+32(FP), DI
+	VPBROADCASTD 0(DX), Y8
+	VPBROADCASTD 4(DX), Y9
+	VPBROADCASTD 8(DX), Y10
+	VPBROADCASTD 12(DX), Y11
+	VPBROADCASTD 16(DX), Y12
+	VPBROADCASTD 20(DX), Y13
+	VMOVD        24(DX), X14
+
+ly8:
+	TESTQ        CX, CX
+	JZ           lydone
+	VPMOVSXBD    (SI), Y0
+	VPMOVSXBD    (BX), Y1
+	VPMULLD      Y8, Y0, Y0
+	VPMULLD      Y9, Y1, Y1
+	VPADDD       Y1, Y0, Y0
+	VPADDD       Y10, Y0, Y0
+	VPSRAD       $31, Y0, Y1
+	VPADDD       Y11, Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPSRAD       X14, Y0, Y0
+	VPMAXSD      Y12, Y0, Y0
+	VPMINSD      Y13, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKSSDW    X1, X0, X0
+	VPACKSSWB    X0, X0, X0
+	MOVQ         X0, (DI)
+	ADDQ         $8, SI
+	ADDQ         $8, BX
+	ADDQ         $8, DI
+	SUBQ         $8, CX
+	JMP          ly8
+
+lydone:
+	VZEROUPPER
+	RET

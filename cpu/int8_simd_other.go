@@ -25,3 +25,11 @@ func addSubAVX512(n int, p *addSubVec, a, b, out *byte) {
 }
 
 func mulAVX512(n int, p *mulVec, a, b, out *byte) { panic("unreachable: mulAVX512 without assembly") }
+
+func addLinAVX512(n int, l *addLin, a, b, out *byte) {
+	panic("unreachable: addLinAVX512 without assembly")
+}
+
+func addLinAVX2(n int, l *addLin, a, b, out *byte) {
+	panic("unreachable: addLinAVX2 without assembly")
+}
