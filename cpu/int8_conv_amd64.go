@@ -2,7 +2,11 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // i8ISA is the instruction set the int8 kernels use: AVX-512 VNNI where
 // present, else AVX2, else Go.
@@ -122,3 +126,24 @@ func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep i
 //
 //go:noescape
 func i8DWKVNNI(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, acc *int32, astep int)
+
+// i8ConvRowVNNI16 computes n output pixels (inputs xstep bytes apart from
+// x, taps at byte offsets offs, k groups of 4 channels each) of one block
+// of 16 channels (weights w packed as for i8TilesVNNI16) and requantizes
+// them as i8RequantF32AVX512 does with the block's corrected bias and
+// float32 scale, lo and hi (less the zero point) as float32: it writes the
+// channels set in mask of out[p×ostep ...].
+//
+//go:noescape
+func i8ConvRowVNNI16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
+
+// i8ConvRowVNNI32 is i8ConvRowVNNI16 for blocks of 32 channels (weights
+// packed as for i8TilesVNNI; mask has 32 bits).
+//
+//go:noescape
+func i8ConvRowVNNI32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
+
+// i8XorCopyAVX512 writes dst[i] = src[i] XOR 0x80 for i < 64×n64.
+//
+//go:noescape
+func i8XorCopyAVX512(n64 int, src, dst unsafe.Pointer)

@@ -74,6 +74,8 @@ type i8Conv struct {
 
 	// The epilogue: int8 requantization or float rescaling (hybrid).
 	epi i8Epilogue
+	// fused: the VNNI kernels requantize in registers (int8_conv_fused.go).
+	fused bool
 }
 
 // i8Epilogue turns accumulators into outputs.
@@ -173,6 +175,7 @@ func (e *i8Conv) setRequant(r *i8Requant, bias []int32) {
 	}
 	e.epi.r = r
 	e.epi.params = newI8Params(r, b, e.nblk*e.nb)
+	e.fused = e.fusedOK(r)
 }
 
 // i8Params are the per-channel arrays of the vector requantization, each
@@ -264,14 +267,26 @@ func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
 	}
 	switch e.enc {
 	case i8VNNI:
-		if kc == kp && kc%8 == 0 {
-			// Eight values at a time: x + 128 is x XOR 0x80 in each byte.
-			n := len(src) / 8
-			s := unsafe.Slice((*uint64)(unsafe.Pointer(&src[0])), n)
-			d := unsafe.Slice((*uint64)(unsafe.Pointer(&dst[0])), n)
-			for i, v := range s {
-				d[i] = v ^ 0x8080808080808080
+		// x + 128 is x XOR 0x80 in each byte.
+		if kc == kp {
+			n := len(src) &^ 63
+			if n > 0 {
+				i8XorCopyAVX512(n/64, unsafe.Pointer(&src[0]), unsafe.Pointer(&dst[0]))
 			}
+			for i := n; i < len(src); i++ {
+				dst[i] = byte(src[i]) ^ 0x80
+			}
+			return
+		}
+		if kc == 3 {
+			// Four bytes at a time, the fourth (a padding channel, weight
+			// 0) whatever follows; the last pixel byte by byte.
+			d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[0])), npix)
+			for p := 0; p < npix-1; p++ {
+				d[p] = *(*uint32)(unsafe.Pointer(&src[3*p])) ^ 0x80808080
+			}
+			p := npix - 1
+			dst[4*p], dst[4*p+1], dst[4*p+2] = byte(src[3*p])^0x80, byte(src[3*p+1])^0x80, byte(src[3*p+2])^0x80
 			return
 		}
 		for p := 0; p < npix; p++ {
@@ -298,6 +313,10 @@ func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
 // per batch, or zero[0]) through the epilogue, on the pool.
 func (e *i8Conv) run(pl *pool, in []int8, zero []int32) {
 	e.pad(in, zero)
+	if e.fused {
+		e.runFused(pl)
+		return
+	}
 	g := e.g
 	m := g.batch * g.outH * g.outW
 	tiles := (m + i8Tile - 1) / i8Tile

@@ -2,6 +2,8 @@
 
 package cpu
 
+import "unsafe"
+
 // Without assembly the int8 kernels run in Go.
 var i8ISA = i8Go
 
@@ -67,4 +69,16 @@ func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep i
 
 func i8DWKVNNI(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, acc *int32, astep int) {
 	panic("unreachable: i8DWKVNNI without assembly")
+}
+
+func i8ConvRowVNNI16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
+	panic("unreachable: i8ConvRowVNNI16 without assembly")
+}
+
+func i8ConvRowVNNI32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
+	panic("unreachable: i8ConvRowVNNI32 without assembly")
+}
+
+func i8XorCopyAVX512(n64 int, src, dst unsafe.Pointer) {
+	panic("unreachable: i8XorCopyAVX512 without assembly")
 }
