@@ -67,8 +67,8 @@ func newAddSubVec(d graph.DType, pa, pb, po qm.Params, ma, mb, mo quantizeMul, l
 // addSubRow returns the row function of lut16Kernel for an ADD or SUB
 // where the machine has the assembly, nil otherwise: addLinApply when a
 // linear form reproduces the table t on every input pair (INT8, rA and rB
-// the input/output scale ratios, negative rB for SUB), addSubApply (the
-// fixed point) otherwise.
+// the ratios of TFLite's multipliers, negative rB for SUB), addSubApply
+// (the fixed point) otherwise.
 func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, rA, rB float64) func(a, b, out []byte) {
 	if !useAddSubAsm {
 		return nil
@@ -82,43 +82,57 @@ func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, 
 // addLin is a linear form of an INT8 ADD or SUB, as XNNPACK evaluates
 // one: acc = a×ma + b×mb + bias over the raw int8 inputs, out =
 // clamp((acc + half + zo<<sh + (acc < 0 ? -1 : 0)) >> sh, lo, hi), the
-// division by 2^sh rounding half away from zero as TFLite's does.
-// addLinAVX512 and addLinAVX2 read it by offset: keep the field order.
+// division by 2^sh rounding half away from zero as TFLite's does. A narrow
+// form keeps every value in int32 (addLinAVX512, addLinAVX2: sixteen or
+// eight lanes); a wide one has 32-bit multipliers and an int64 sum
+// (addLin64AVX512: eight lanes). The assembly reads the fields by offset:
+// keep their order.
 type addLin struct {
-	ma, mb, bias, add, lo, hi, sh int32
+	ma, mb, bias, add, lo, hi, sh int64
+	wide                          bool
 }
 
 // at is the linear form's output for the raw inputs qa and qb.
 func (l *addLin) at(qa, qb int32) int32 {
-	acc := qa*l.ma + qb*l.mb + l.bias
-	return min(max((acc+l.add+acc>>31)>>l.sh, l.lo), l.hi)
+	acc := int64(qa)*l.ma + int64(qb)*l.mb + l.bias
+	return int32(min(max((acc+l.add+acc>>63)>>l.sh, l.lo), l.hi))
 }
 
 // findAddLin looks for a linear form (addLin) equal to the table t on all
 // 65536 input pairs, trying multipliers rA×2^sh and rB×2^sh rounded and
-// one off for the few largest shifts that keep every sum in int32; nil
-// when none matches or the type is not INT8. TFLite's ADD rounds three
-// times, a linear form once: they differ only where a sum falls within a
-// tiny distance of a rounding boundary, and the check finds out.
+// one off, for the three largest shifts of a narrow form, then (with
+// AVX-512) of a wide one; nil when none matches or the type is not INT8.
+// TFLite's ADD rounds three times, a linear form once: they differ only
+// where a sum falls within a tiny distance of a rounding boundary (about
+// one pair in a million), and the check finds out.
 func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float64) *addLin {
-	if d != graph.Int8 || math.IsNaN(rA+rB) || math.IsInf(rA+rB, 0) {
+	if d != graph.Int8 || math.IsNaN(rA+rB) || math.IsInf(rA+rB, 0) || rA == 0 || rB == 0 {
 		return nil
 	}
-	// |acc| <= 255(|ma|+|mb|) + bias headroom, plus half and zo<<sh, must
-	// stay below 2^31.
-	top := int(math.Floor(math.Log2(float64(1<<31) / (256*(math.Abs(rA)+math.Abs(rB)) + 132))))
-	for sh := min(top, 30); sh >= max(top-2, 1); sh-- {
-		ma0, mb0 := int32(math.Round(rA*float64(int64(1)<<sh))), int32(math.Round(rB*float64(int64(1)<<sh)))
-		for _, da := range [3]int32{0, -1, 1} {
-			for _, db := range [3]int32{0, -1, 1} {
-				ma, mb := int64(ma0+da), int64(mb0+db)
-				bias, add := -int64(za)*ma-int64(zb)*mb, int64(1)<<(sh-1)+int64(zo)<<sh
-				if max(abs64(bias), abs64(add)) >= 1<<30 {
-					continue
-				}
-				l := &addLin{ma: int32(ma), mb: int32(mb), bias: int32(bias), lo: lo, hi: hi, sh: int32(sh), add: int32(add)}
-				if l.matches(t) {
-					return l
+	// Narrow: |acc| <= 255(|ma|+|mb|) + bias headroom, plus half and
+	// zo<<sh, must stay below 2^31. Wide: ma and mb must fit in int32.
+	narrow := int(math.Floor(math.Log2(float64(1<<31) / (256*(math.Abs(rA)+math.Abs(rB)) + 132))))
+	wide := int(math.Floor(math.Log2(float64(1<<31-1) / max(math.Abs(rA), math.Abs(rB)))))
+	for _, w := range []bool{false, true} {
+		top := narrow
+		if w {
+			if !useAddSubAVX512 {
+				break
+			}
+			top = wide
+		}
+		for sh := min(top, 62); sh >= max(top-2, 1); sh-- {
+			ma0, mb0 := int64(math.Round(math.Ldexp(rA, sh))), int64(math.Round(math.Ldexp(rB, sh)))
+			for _, da := range [3]int64{0, -1, 1} {
+				for _, db := range [3]int64{0, -1, 1} {
+					ma, mb := ma0+da, mb0+db
+					if w && max(abs64(ma), abs64(mb)) >= 1<<31 {
+						continue
+					}
+					l := &addLin{ma: ma, mb: mb, bias: -int64(za)*ma - int64(zb)*mb, add: int64(1)<<(sh-1) + int64(zo)<<sh, lo: int64(lo), hi: int64(hi), sh: int64(sh), wide: w}
+					if l.matches(t) {
+						return l
+					}
 				}
 			}
 		}
@@ -127,17 +141,23 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 }
 
 // matches reports whether the linear form equals t on every pair of
-// int8 inputs without leaving int32 on the way.
+// int8 inputs, a narrow one without leaving int32 on the way.
 func (l *addLin) matches(t *lut16) bool {
 	const lim = 1<<31 - 1
+	if !l.wide && max(abs64(l.bias), abs64(l.add)) >= 1<<30 {
+		return false
+	}
 	for a := range 256 {
-		qa := int64(int8(a))
+		qa := int32(int8(a))
 		for b := range 256 {
-			acc := qa*int64(l.ma) + int64(int8(b))*int64(l.mb) + int64(l.bias)
-			if v := acc + int64(l.add); v > lim || v-1 < -lim || acc > lim || acc < -lim {
-				return false
+			qb := int32(int8(b))
+			if !l.wide {
+				acc := int64(qa)*l.ma + int64(qb)*l.mb + l.bias
+				if v := acc + l.add; v > lim || v-1 < -lim || acc > lim || acc < -lim {
+					return false
+				}
 			}
-			if byte(l.at(int32(qa), int32(int8(b)))) != t[a<<8|b] {
+			if byte(l.at(qa, qb)) != t[a<<8|b] {
 				return false
 			}
 		}
@@ -151,11 +171,17 @@ func abs64(v int64) int64 { return max(v, -v) }
 func (q quantizeMul) real() float64 { return math.Ldexp(float64(q.m), q.shift-31) }
 
 // addLinApply writes t[a[i], b[i]] to out[i], by the linear form l in
-// assembly on the longest multiple of 16 (AVX-512) or 8 (AVX2) elements.
+// assembly on the longest multiple of 16 (AVX-512) or 8 (AVX2, narrow
+// forms) elements.
 func addLinApply(l *addLin, t *lut16, a, b, out []byte) {
 	b, out = b[:len(a)], out[:len(a)]
 	n := 0
-	if useAddSubAVX512 && len(a) >= 16 {
+	if l.wide {
+		if useAddSubAVX512 && len(a) >= 16 {
+			n = len(a) &^ 15
+			addLin64AVX512(n, l, &a[0], &b[0], &out[0])
+		}
+	} else if useAddSubAVX512 && len(a) >= 16 {
 		n = len(a) &^ 15
 		addLinAVX512(n, l, &a[0], &b[0], &out[0])
 	} else if useAddSubAsm && len(a) >= 8 {

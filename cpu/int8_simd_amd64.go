@@ -54,3 +54,9 @@ func addLinAVX512(n int, l *addLin, a, b, out *byte)
 //
 //go:noescape
 func addLinAVX2(n int, l *addLin, a, b, out *byte)
+
+// addLin64AVX512 evaluates the wide linear form l of an INT8 ADD or SUB
+// sixteen elements a step, n a multiple of 16.
+//
+//go:noescape
+func addLin64AVX512(n int, l *addLin, a, b, out *byte)

@@ -351,6 +351,7 @@ mdone:
 	RET
 
 // func addLinAVX512(n int, l *addLin, a, b, out *byte)
+// A narrow linear form (each int64 field read by its low half):
 // acc = a×ma + b×mb + bias; (acc + add + (acc>>31)) >> sh; clamp; the low
 // bytes of the sixteen int32 packed to a register and stored.
 TEXT ·addLinAVX512(SB), NOSPLIT, $0-40
@@ -360,12 +361,12 @@ TEXT ·addLinAVX512(SB), NOSPLIT, $0-40
 	MOVQ         b+24(FP), BX
 	MOVQ         out+32(FP), DI
 	VPBROADCASTD 0(DX), Z16
-	VPBROADCASTD 4(DX), Z17
-	VPBROADCASTD 8(DX), Z18
-	VPBROADCASTD 12(DX), Z19
-	VPBROADCASTD 16(DX), Z20
-	VPBROADCASTD 20(DX), Z21
-	VMOVD        24(DX), X22
+	VPBROADCASTD 8(DX), Z17
+	VPBROADCASTD 16(DX), Z18
+	VPBROADCASTD 24(DX), Z19
+	VPBROADCASTD 32(DX), Z20
+	VPBROADCASTD 40(DX), Z21
+	VMOVQ        48(DX), X22
 
 lz32:
 	CMPQ      CX, $32
@@ -436,12 +437,12 @@ TEXT ·addLinAVX2(SB), NOSPLIT, $0-40
 	MOVQ         b+24(FP), BX
 	MOVQ         out+32(FP), DI
 	VPBROADCASTD 0(DX), Y8
-	VPBROADCASTD 4(DX), Y9
-	VPBROADCASTD 8(DX), Y10
-	VPBROADCASTD 12(DX), Y11
-	VPBROADCASTD 16(DX), Y12
-	VPBROADCASTD 20(DX), Y13
-	VMOVD        24(DX), X14
+	VPBROADCASTD 8(DX), Y9
+	VPBROADCASTD 16(DX), Y10
+	VPBROADCASTD 24(DX), Y11
+	VPBROADCASTD 32(DX), Y12
+	VPBROADCASTD 40(DX), Y13
+	VMOVQ        48(DX), X14
 
 ly8:
 	TESTQ        CX, CX
@@ -469,5 +470,64 @@ ly8:
 	JMP          ly8
 
 lydone:
+	VZEROUPPER
+	RET
+
+// func addLin64AVX512(n int, l *addLin, a, b, out *byte)
+// A wide linear form sixteen elements a step as two halves of eight int64
+// lanes: VPMULDQ multiplies the sign-extended inputs by the 32-bit
+// multipliers exactly; the clamped results are packed to bytes.
+TEXT ·addLin64AVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         l+8(FP), DX
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), BX
+	MOVQ         out+32(FP), DI
+	VPBROADCASTQ 0(DX), Z16
+	VPBROADCASTQ 8(DX), Z17
+	VPBROADCASTQ 16(DX), Z18
+	VPBROADCASTQ 24(DX), Z19
+	VPBROADCASTQ 32(DX), Z20
+	VPBROADCASTQ 40(DX), Z21
+	VMOVQ        48(DX), X22
+
+wz16:
+	TESTQ       CX, CX
+	JZ          wzdone
+	VPMOVSXBQ   (SI), Z0
+	VPMOVSXBQ   8(SI), Z2
+	VPMOVSXBQ   (BX), Z1
+	VPMOVSXBQ   8(BX), Z3
+	VPMULDQ     Z16, Z0, Z0
+	VPMULDQ     Z16, Z2, Z2
+	VPMULDQ     Z17, Z1, Z1
+	VPMULDQ     Z17, Z3, Z3
+	VPADDQ      Z1, Z0, Z0
+	VPADDQ      Z3, Z2, Z2
+	VPADDQ      Z18, Z0, Z0
+	VPADDQ      Z18, Z2, Z2
+	VPSRAQ      $63, Z0, Z1
+	VPSRAQ      $63, Z2, Z3
+	VPADDQ      Z19, Z0, Z0
+	VPADDQ      Z19, Z2, Z2
+	VPADDQ      Z1, Z0, Z0
+	VPADDQ      Z3, Z2, Z2
+	VPSRAQ      X22, Z0, Z0
+	VPSRAQ      X22, Z2, Z2
+	VPMAXSQ     Z20, Z0, Z0
+	VPMAXSQ     Z20, Z2, Z2
+	VPMINSQ     Z21, Z0, Z0
+	VPMINSQ     Z21, Z2, Z2
+	VPMOVQB     Z0, X0
+	VPMOVQB     Z2, X2
+	VPUNPCKLQDQ X2, X0, X0
+	VMOVDQU     X0, (DI)
+	ADDQ        $16, SI
+	ADDQ        $16, BX
+	ADDQ        $16, DI
+	SUBQ        $16, CX
+	JMP         wz16
+
+wzdone:
 	VZEROUPPER
 	RET

@@ -33,3 +33,7 @@ func addLinAVX512(n int, l *addLin, a, b, out *byte) {
 func addLinAVX2(n int, l *addLin, a, b, out *byte) {
 	panic("unreachable: addLinAVX2 without assembly")
 }
+
+func addLin64AVX512(n int, l *addLin, a, b, out *byte) {
+	panic("unreachable: addLin64AVX512 without assembly")
+}
