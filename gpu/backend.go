@@ -305,7 +305,8 @@ func (x *opCtx) buffer(t *tensor) (*Buffer, error) {
 		}
 		return t.buf, nil
 	}
-	if b := x.c.constBufs[t.idx]; b != nil {
+	key := constKey{t.idx, x.k.Precision()}
+	if b := x.c.constBufs[key]; b != nil {
 		return b, nil
 	}
 	v, err := x.floats(t)
@@ -316,7 +317,7 @@ func (x *opCtx) buffer(t *tensor) (*Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.c.constBufs[t.idx] = b
+	x.c.constBufs[key] = b
 	return b, nil
 }
 
@@ -367,14 +368,15 @@ func (x *opCtx) uploadRaw(data []byte) (*Buffer, error) {
 // zeros returns a constant buffer of n zeros in the storage precision (a
 // missing bias), shared by the ops of one Program.
 func (x *opCtx) zeros(n int) (*Buffer, error) {
-	if b := x.c.zeroBufs[n]; b != nil {
+	key := constKey{n, x.k.Precision()}
+	if b := x.c.zeroBufs[key]; b != nil {
 		return b, nil
 	}
 	b, err := x.upload(make([]float32, n))
 	if err != nil {
 		return nil, err
 	}
-	x.c.zeroBufs[n] = b
+	x.c.zeroBufs[key] = b
 	return b, nil
 }
 
@@ -430,9 +432,16 @@ type compiler struct {
 	sg        *graph.Subgraph
 	tensors   []*tensor
 	consts    *constPool
-	constBufs map[int]*Buffer
-	zeroBufs  map[int]*Buffer
+	constBufs map[constKey]*Buffer
+	zeroBufs  map[constKey]*Buffer
 	owned     []*Buffer
+}
+
+// constKey names a constant buffer: a tensor's values (or n zeros) in one
+// storage precision.
+type constKey struct {
+	n int
+	p Precision
 }
 
 // pending is a run-time op awaiting its prepare call.
@@ -454,7 +463,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
 	c := &compiler{name: name, sg: sg, tensors: make([]*tensor, len(sg.Tensors)),
-		constBufs: map[int]*Buffer{}, zeroBufs: map[int]*Buffer{}}
+		constBufs: map[constKey]*Buffer{}, zeroBufs: map[constKey]*Buffer{}}
 	for i, gt := range sg.Tensors {
 		t := &tensor{idx: i, name: gt.Name, dtype: gt.Type, shape: graph.IntShape(gt.Shape), src: gt, data: gt.Data}
 		t.root = t
@@ -609,19 +618,30 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 		return nil, fmt.Errorf("vulkan: %s: %w", name, err)
 	}
 	align := max(64, int(info.Limits.MinStorageBufferOffsetAlign))
+	pl, roots := planPrecision(rt, prec, roots, c.fp32Steps(rt, prec))
+	kern := map[Precision]*Kernels{prec: k}
+	for _, q := range pl.op {
+		if kern[q] == nil {
+			if kern[q], err = on.kernelsFor(q); err != nil {
+				return nil, fmt.Errorf("vulkan: %s: %w", name, err)
+			}
+		}
+	}
 	c.dev = dev
 	c.consts = &constPool{d: dev, align: align}
-	p := &Program{name: name, dev: dev, prec: prec, seq: dev.NewSequence()}
+	p := &Program{name: name, dev: dev, prec: prec, seq: dev.NewSequence(), fp32Ops: pl.fp32Ops, fp32Index: pl.fp32Index(rt)}
 	ok := false
 	defer func() {
 		if !ok {
 			p.release(c)
 		}
 	}()
-	es := prec.ElemSize()
 	items := make([]*arena.Item, len(roots))
 	for i, r := range roots {
-		items[i] = &arena.Item{Size: max(r.n*es, 4), First: r.first, Last: r.last}
+		items[i] = &arena.Item{Size: max(r.n*pl.store[r].ElemSize(), 4), First: r.first, Last: r.last}
+		if pl.store[r] != prec {
+			p.fp32Bytes += items[i].Size
+		}
 	}
 	if total := arena.Plan(items, align); total > 0 {
 		if p.arena, err = dev.NewBuffer(total); err != nil {
@@ -634,7 +654,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 		}
 		p.arenaBytes = total
 	}
-	for _, t := range c.tensors {
+	for _, t := range append(c.tensors, pl.subs...) {
 		if t.root != t {
 			t.buf = t.root.buf
 		}
@@ -651,13 +671,23 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 		if t.konst() || t.buf == nil || t.n == 0 {
 			continue
 		}
-		if err := k.CastIn(p.seq, t.n, h, t.buf); err != nil {
+		if err := kern[pl.store[t.root]].CastIn(p.seq, t.n, h, t.buf); err != nil {
 			return nil, fmt.Errorf("vulkan: %s: input %v: %w", name, t, err)
 		}
 		p.steps = append(p.steps, stepRange{index: -1, name: "CAST_IN", end: p.seq.Len()})
 	}
-	for _, r := range rt {
-		r.x.k, r.x.seq = k, p.seq
+	for s, r := range rt {
+		for _, cv := range pl.casts[s] {
+			cast := k.CastIn
+			if pl.store[cv.dst] == FP32 {
+				cast = k.CastOut
+			}
+			if err := cast(p.seq, cv.src.n, cv.src.buf, cv.dst.buf); err != nil {
+				return nil, r.x.errorf("converting %v to %v: %v", cv.src, pl.store[cv.dst], err)
+			}
+			p.steps = append(p.steps, stepRange{index: -1, name: "CAST_" + strings.ToUpper(pl.store[cv.dst].String()), end: p.seq.Len()})
+		}
+		r.x.k, r.x.seq = kern[pl.op[s]], p.seq
 		if err := r.prepare(r.x); err != nil {
 			return nil, err
 		}
@@ -678,7 +708,7 @@ func compileOn(m *graph.Model, opt engine.Options, on *deviceCache) (*Program, e
 		if t.n == 0 {
 			continue
 		}
-		if err := k.CastOut(p.seq, t.n, t.buf, h); err != nil {
+		if err := kern[pl.store[t.root]].CastOut(p.seq, t.n, t.buf, h); err != nil {
 			return nil, fmt.Errorf("vulkan: %s: output %v: %w", name, t, err)
 		}
 		p.steps = append(p.steps, stepRange{index: -1, name: "CAST_OUT", end: p.seq.Len()})
@@ -755,6 +785,9 @@ type Program struct {
 	steps           []stepRange
 	prof            []engine.OpProfile
 	dispatches      int
+	fp32Ops         int
+	fp32Bytes       int
+	fp32Index       []int
 	closed          bool
 }
 
@@ -791,6 +824,15 @@ func (p *Program) Dispatches() int { return p.dispatches }
 
 // ArenaBytes is the size of the device buffer holding all activations.
 func (p *Program) ArenaBytes() int { return p.arenaBytes }
+
+// FP32Ops is the number of ops a Program with float16 storage runs in
+// float32 (see docs/vulkan.md, "Mixed precision"); 0 in FP32.
+func (p *Program) FP32Ops() int { return p.fp32Ops }
+
+// FP32Bytes is the size of the activations a Program with float16
+// storage keeps in float32 (conversions included; before the arena
+// reuses memory); 0 in FP32.
+func (p *Program) FP32Bytes() int { return p.fp32Bytes }
 
 // ErrClosed is returned by Run on a closed Program.
 var ErrClosed = errors.New("vulkan: program is closed")
@@ -865,5 +907,8 @@ func (e *UnsupportedOpError) UnsupportedOp() string { return e.Op }
 // Describe names the device, the precision and the number of commands per
 // Run (bench prints it as the kernels in use).
 func (p *Program) Describe() string {
+	if p.fp32Ops > 0 {
+		return fmt.Sprintf("Vulkan %s, %v (%d ops in fp32), %d dispatches", p.dev.Info().Name, p.prec, p.fp32Ops, p.dispatches)
+	}
 	return fmt.Sprintf("Vulkan %s, %v, %d dispatches", p.dev.Info().Name, p.prec, p.dispatches)
 }

@@ -20,6 +20,7 @@ import (
 //	go test ./gpu -run '^$' -bench Fixtures -benchtime 5x -fixture-precisions fp16,fp32acc,fp32
 func BenchmarkFixtures(b *testing.B) {
 	info := needVulkan(b)
+	applyPlanFlags(b)
 	for _, path := range testenv.Models(b) {
 		name := strings.TrimSuffix(filepath.Base(path), ".tflite")
 		b.Run(name+"/cpu", func(b *testing.B) {

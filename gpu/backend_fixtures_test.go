@@ -31,19 +31,38 @@ var fp16Smoke = map[string]bool{"face_detection_short_range": true, "selfie_segm
 
 // aimSNR is issue 6's aim per precision, in dB, for every fixture output
 // against the CPU backend's float32 result: float32 arithmetic >= 60 dB,
-// float16 arithmetic >= 40 dB. Only fp32 (float32 storage too) meets it
-// on every output; with float16 storage the networks' own conditioning
-// amplifies the 2^-11 rounding of every activation (TestLayers shows where:
-// no single op loses more than its inputs' rounding explains), so outputs
-// below the aim are logged as "below the aim" and the test fails only
-// under floorSNR, which catches wrong kernels (they give ~0-10 dB).
+// float16 arithmetic >= 40 dB. fp32 meets it on every output; with
+// float16 storage (fp16, fp32acc, with the precision plan of precision.go)
+// a few outputs stay below it (see docs/vulkan.md, "Accuracy"): they are
+// logged as "below the aim", and the test fails under floorSNR.
 var aimSNR = map[Precision]float64{FP16: 40, FP32Acc: 60, FP32: 60}
 
-// floorSNR is the failure threshold per precision, under the lowest SNR
-// measured on lavapipe (fp32 74.0 dB: pose_landmark_full's segmentation
-// logits, ill-conditioned in float32 already; fp32acc 24.7 dB and fp16
-// 18.5 dB on the same output).
-var floorSNR = map[Precision]float64{FP16: 15, FP32Acc: 20, FP32: 60}
+// floorSNR is the failure threshold per precision, 3-5 dB under the
+// lowest SNR measured on lavapipe with the precision plan (fp16 38.0 dB:
+// pose_landmark_lite output 2; fp32acc 38.8 dB: pose_landmark_heavy output
+// 2; fp32 73.9 dB), except for the outputs in illConditioned. Wrong
+// kernels give ~0-10 dB.
+var floorSNR = map[Precision]float64{FP16: 35, FP32Acc: 35, FP32: 60}
+
+// illConditioned are the floors of the segmentation logits that float16
+// storage cannot bring near the aim, per fixture/output and precision.
+// pose_landmark_full output 2 amplifies input perturbations ~100x (see
+// cpu/fixtures_test.go): rounding only the input photo to float16, every
+// op in float32, gives 33.6 dB; with every op in float16 it is 25.3 dB
+// (fp16) and 24.7 dB (fp32acc). pose_landmark_heavy output 2: 31.3 dB in
+// fp16, and still 37.6 dB with its first 130 of 689 ops in float32.
+var illConditioned = map[string]map[Precision]float64{
+	"pose_landmark_full/2":  {FP16: 20, FP32Acc: 20},
+	"pose_landmark_heavy/2": {FP16: 27},
+}
+
+// floorFor returns the floor of output k of fixture name in precision p.
+func floorFor(name string, k int, p Precision) float64 {
+	if f, ok := illConditioned[fmt.Sprintf("%s/%d", name, k)][p]; ok {
+		return f
+	}
+	return floorSNR[p]
+}
 
 // SNR returns 10·log10(Σ want² / Σ (got − want)²) in dB (+Inf when equal).
 func SNR(got, want []float32) float64 {
@@ -106,6 +125,10 @@ func runWith(tb testing.TB, b engine.Backend, m *graph.Model, opt engine.Options
 	tb.Helper()
 	p := compileOrSkip(tb, b, m, opt)
 	defer p.Close()
+	if gp, ok := p.(*Program); ok {
+		tb.Logf("%s %v: %d ops in fp32, %d KiB of float32 activations (arena %d KiB), %d dispatches", opt.ModelName(), gp.Precision(),
+			gp.FP32Ops(), gp.FP32Bytes()>>10, gp.ArenaBytes()>>10, gp.Dispatches())
+	}
 	fill(p)
 	for k, in := range ins {
 		copy(p.Input(k), in.Data)
@@ -127,6 +150,7 @@ func runWith(tb testing.TB, b engine.Backend, m *graph.Model, opt engine.Options
 // skipped, naming the op.
 func TestFixtures(t *testing.T) {
 	info := needVulkan(t)
+	applyPlanFlags(t)
 	var precs []Precision
 	for _, s := range strings.Split(*fixturePrecisions, ",") {
 		p, err := ParsePrecision(strings.TrimSpace(s))
@@ -165,8 +189,8 @@ func TestFixtures(t *testing.T) {
 							note = fmt.Sprintf(" (below the aim of %.0f dB)", aimSNR[p])
 						}
 						t.Logf("%s %v output %d (%d values): SNR %.1f dB vs CPU float32%s", name, p, k, len(want[k]), snr, note)
-						if !(snr >= floorSNR[p]) {
-							t.Errorf("output %d: SNR %.1f dB < %.0f dB", k, snr, floorSNR[p])
+						if floor := floorFor(name, k, p); !(snr >= floor) {
+							t.Errorf("output %d: SNR %.1f dB < %.0f dB", k, snr, floor)
 						}
 					}
 					t.Logf("compile + run %v", time.Since(t0).Round(time.Millisecond))
