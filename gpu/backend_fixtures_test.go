@@ -25,6 +25,9 @@ import (
 // -fixture-precisions=fp16,fp32acc,fp32.
 var fixturePrecisions = flag.String("fixture-precisions", "fp32", "comma-separated GPU precisions TestFixtures runs the fixtures in")
 
+// fixturePhoto names the photo in testdata/photos the fixtures run on.
+var fixturePhoto = flag.String("fixture-photo", "astronaut.png", "TestFixtures, TestLayers: the photo in testdata/photos the fixtures run on")
+
 // fp16Smoke are the two fastest fixtures, also run in fp16 (the default
 // precision on lavapipe) when -fixture-precisions is left at its default.
 var fp16Smoke = map[string]bool{"face_detection_short_range": true, "selfie_segmentation_landscape": true}
@@ -85,7 +88,7 @@ func SNR(got, want []float32) float64 {
 func fixtureInputs(t *testing.T, name string, m *graph.Model) []tensorio.Tensor {
 	photo := testenv.Photos(t)[0]
 	for _, p := range testenv.Photos(t) {
-		if filepath.Base(p) == "astronaut.png" {
+		if filepath.Base(p) == *fixturePhoto {
 			photo = p
 		}
 	}
