@@ -50,14 +50,31 @@ func prepareQPool(isMax bool) prepareFunc {
 }
 
 // qpoolRows pools output rows [r0, r1) of batch*outH, accumulating each
-// output pixel's channels together in acc (out's size, scratch).
+// output pixel's channels together in acc (out's size, scratch). A
+// MAX_POOL_2D over 16 channels or more runs the columns whose window
+// lies inside the input by qmaxRun.
 func qpoolRows(g *convGeom, isMax bool, in, out []int8, acc []int32, lo, hi int32, r0, r1 int) {
 	c := g.inC
 	for row := r0; row < r1; row++ {
 		n, oy := row/g.outH, row%g.outH
 		iy0 := oy*g.strideH - g.padH
 		ky0, ky1 := max(0, -iy0), min(g.kH, g.inH-iy0)
+		// Columns [xa, xb) have their whole window inside the input.
+		xa, xb := 0, 0
+		if isMax && useQPoolAsm && c >= 16 && ky1 > ky0 {
+			xa = min((g.padW+g.strideW-1)/g.strideW, g.outW)
+			if last := g.inW - g.kW + g.padW; last >= 0 {
+				xb = max(min(last/g.strideW+1, g.outW), xa)
+			}
+		}
 		for ox := 0; ox < g.outW; ox++ {
+			if ox == xa && xb > xa {
+				base := ((n*g.inH+iy0+ky0)*g.inW + xa*g.strideW - g.padW) * c
+				ob := ((n*g.outH+oy)*g.outW + xa) * c
+				qmaxRun(xb-xa, c, g.kW, ky1-ky0, g.strideW*c, g.inW*c, in[base:], out[ob:ob+(xb-xa)*c], lo, hi)
+				ox = xb - 1
+				continue
+			}
 			ix0 := ox*g.strideW - g.padW
 			kx0, kx1 := max(0, -ix0), min(g.kW, g.inW-ix0)
 			ob := ((n*g.outH+oy)*g.outW + ox) * c
@@ -101,4 +118,14 @@ func qpoolRows(g *convGeom, isMax bool, in, out []int8, acc []int32, lo, hi int3
 			}
 		}
 	}
+}
+
+// qmaxRun is MAX_POOL_2D over n consecutive output pixels of c >= 16
+// channels whose kw × kh windows lie inside the input: in starts at the
+// first window's top left, step bytes between windows, rs bytes between
+// input rows; the maxima are clamped to [lo, hi] and written to out.
+func qmaxRun(n, c, kw, kh, step, rs int, in, out []int8, lo, hi int32) {
+	_ = in[(n-1)*step+(kh-1)*rs+kw*c-1] // the last byte read
+	_ = out[n*c-1]
+	qmaxRunAsm(n, c, kw, kh, step, rs, &in[0], &out[0], lo, hi)
 }
