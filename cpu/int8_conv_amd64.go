@@ -147,3 +147,21 @@ func i8ConvRowVNNI32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte
 //
 //go:noescape
 func i8XorCopyAVX512(n64 int, src, dst unsafe.Pointer)
+
+// i8DWK3VNNIQ is i8DWK3VNNI followed by the requantization of
+// i8ConvRowVNNI16 (bias and scale of the 16 lanes; the lanes set in mask
+// of out[p×ostep ...] are written).
+//
+//go:noescape
+func i8DWK3VNNIQ(n int, r0, r1, r2 *byte, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
+
+// i8DWKVNNIQ is i8DWKVNNI followed by the requantization of
+// i8DWK3VNNIQ.
+//
+//go:noescape
+func i8DWKVNNIQ(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
+
+// i8DWK5VNNIQ is i8DWKVNNIQ for kh = 5 and ng = 2.
+//
+//go:noescape
+func i8DWK5VNNIQ(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)

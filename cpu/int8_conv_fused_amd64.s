@@ -1,42 +1,12 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "int8_rq_amd64.h"
 
 // The fused VNNI convolution row kernels: i8TilesVNNI's accumulation for
 // tiles of 4 pixels (then single pixels), followed in registers by
 // XNNPACK's requantization (i8RequantF32AVX512's arithmetic) and a masked
 // store of the int8 outputs.
-
-// RQ requantizes accumulator acc with bias b and scale s (registers) and
-// stores the 16 bytes selected by mask k at dst.
-#define RQ(acc, b, s, k, dst) \
-	VPADDD    b, acc, acc; \
-	VCVTDQ2PS acc, acc; \
-	VMULPS    s, acc, acc; \
-	VMAXPS    Z18, acc, acc; \
-	VMINPS    Z19, acc, acc; \
-	VCVTPS2DQ acc, acc; \
-	VPADDD    Z20, acc, acc; \
-	VPMOVDB   acc, X21; \
-	VMOVDQU8  X21, k, dst
-
-// ROWSETUP loads the requantization constants: bias halves Z14/Z15,
-// scale halves Z16/Z17, lo - zero Z18, hi - zero Z19, zero Z20, store
-// masks K1/K2.
-#define ROWSETUP \
-	MOVQ         bias+56(FP), AX; \
-	VMOVDQU32    (AX), Z14; \
-	VMOVDQU32    64(AX), Z15; \
-	MOVQ         scale+64(FP), AX; \
-	VMOVDQU32    (AX), Z16; \
-	VMOVDQU32    64(AX), Z17; \
-	VBROADCASTSS lo+100(FP), Z18; \
-	VBROADCASTSS hi+104(FP), Z19; \
-	VPBROADCASTD zero+96(FP), Z20; \
-	MOVQ         mask+88(FP), AX; \
-	KMOVW        AX, K1; \
-	SHRQ         $16, AX; \
-	KMOVW        AX, K2
 
 // func i8ConvRowVNNI16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
 TEXT ·i8ConvRowVNNI16(SB), NOSPLIT, $0-108

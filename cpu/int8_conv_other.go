@@ -82,3 +82,15 @@ func i8ConvRowVNNI32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte
 func i8XorCopyAVX512(n64 int, src, dst unsafe.Pointer) {
 	panic("unreachable: i8XorCopyAVX512 without assembly")
 }
+
+func i8DWK3VNNIQ(n int, r0, r1, r2 *byte, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
+	panic("unreachable: i8DWK3VNNIQ without assembly")
+}
+
+func i8DWKVNNIQ(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
+	panic("unreachable: i8DWKVNNIQ without assembly")
+}
+
+func i8DWK5VNNIQ(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
+	panic("unreachable: i8DWK5VNNIQ without assembly")
+}

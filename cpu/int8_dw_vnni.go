@@ -36,7 +36,10 @@ type i8DWVNNI struct {
 	pwP  int    // pixels per padded row
 	w    []byte // W[vc/16][kH×ng][16][4]
 	rep  *i8Params
-	pool sync.Pool // *i8DWScratch
+	// fused: the kernels requantize in registers (XNNPACK's
+	// requantization, int8 outputs, outC = cp when r = 2).
+	fused bool
+	pool  sync.Pool // *i8DWScratch
 }
 
 // i8DWScratch is one worker's padded row and ring of expanded rows.
@@ -91,7 +94,11 @@ func (d *i8DW) initVNNI(filter []int8) {
 // (after setRequant).
 func (d *i8DW) setRequantVNNI() {
 	v, p := d.vnni, d.conv.epi.params
-	if v == nil || v.r == 1 || d.g.outC != d.cp {
+	if v == nil {
+		return
+	}
+	v.fused = d.conv.epi.r.xnn && !d.conv.epi.hybrid && (v.r == 1 || d.g.outC == d.cp)
+	if v.r == 1 || d.g.outC != d.cp {
 		return
 	}
 	st := v.vc + 16
@@ -178,17 +185,30 @@ func (d *i8DW) rowsVNNI(in []int8, zero []int32, lo, hi int) {
 				for ky := 0; ky < g.kH; ky++ {
 					rows[ky] = &s.ring[(oy*g.strideH+ky)%g.kH*v.slot+(ox0*d.cp+c0)*4]
 				}
+				nacc, p0, np := nv, p0, np // virtual pixels through the accumulators
+				if v.fused {
+					d.fusedRow(&rows, np, p0, c0, nc)
+					if v.r == 1 || np%2 == 0 {
+						continue
+					}
+					// The last pixel of an odd count: its virtual pixel
+					// through the accumulators.
+					for ky := range g.kH {
+						rows[ky] = add(rows[ky], (np-1)*d.cp*4)
+					}
+					nacc, p0, np = 1, p0+np-1, 1
+				}
 				for cg := 0; cg < v.r*nc/16; cg++ {
 					w := &v.w[(c0/16+cg)*ntg*64]
 					a := (*int32)(unsafe.Pointer(&acc[cg*16]))
 					o := cg * 64
 					if g.kH == 3 && v.ng == 1 {
-						i8DWK3VNNI(nv, add(rows[0], o), add(rows[1], o), add(rows[2], o), v.vc*4, w, a, v.r*e.nb*4)
+						i8DWK3VNNI(nacc, add(rows[0], o), add(rows[1], o), add(rows[2], o), v.vc*4, w, a, v.r*e.nb*4)
 					} else {
-						i8DWKVNNI(nv, g.kH, v.ng, &rows, o, gstep, v.vc*4, w, a, v.r*e.nb*4)
+						i8DWKVNNI(nacc, g.kH, v.ng, &rows, o, gstep, v.vc*4, w, a, v.r*e.nb*4)
 					}
 				}
-				if v.rep != nil {
+				if v.rep != nil && !v.fused {
 					// Whole pixel pairs through the repeated parameters.
 					pe, out := &e.epi, e.epi.out8
 					np2 := np &^ 1
@@ -208,3 +228,45 @@ func (d *i8DW) rowsVNNI(in []int8, zero []int32, lo, hi int) {
 
 // add returns p + n.
 func add(p *byte, n int) *byte { return (*byte)(unsafe.Add(unsafe.Pointer(p), n)) }
+
+// fusedRow computes and requantizes, with the fused kernels, np pixels
+// from output pixel p0 and channels [c0, c0+nc) (all of them when two
+// pixels make a virtual pixel; then only whole pairs) whose expanded rows
+// start at rows.
+func (d *i8DW) fusedRow(rows *[8]*byte, np, p0, c0, nc int) {
+	g, e, v := d.g, &d.conv, d.vnni
+	r := e.epi.r
+	flo, fhi := float32(r.lo-r.outZero), float32(r.hi-r.outZero)
+	pa, st := e.epi.params.a, e.epi.params.stride
+	nv, ostep := np, g.outC
+	if v.r == 2 {
+		pa, st = v.rep.a, v.rep.stride
+		nv, ostep, c0 = np/2, 2*g.outC, 0
+	}
+	if nv == 0 {
+		return
+	}
+	ntg := g.kH * v.ng
+	out := e.epi.out8[p0*g.outC:]
+	for cg := 0; cg < v.r*nc/16; cg++ {
+		c := c0 + cg*16 // the lane's parameters (virtual channel when r = 2)
+		w := &v.w[(c0/16+cg)*ntg*64]
+		if v.r == 2 {
+			w = &v.w[cg*ntg*64]
+		}
+		mask := 0xffff
+		if v.r == 1 {
+			mask = 1<<uint(min(16, g.outC-c)) - 1
+		}
+		bias, scale := &pa[c], (*float32)(unsafe.Pointer(&pa[6*st+c]))
+		o := cg * 64
+		switch {
+		case g.kH == 3 && v.ng == 1:
+			i8DWK3VNNIQ(nv, add(rows[0], o), add(rows[1], o), add(rows[2], o), v.vc*4, w, bias, scale, &out[c], ostep, mask, r.outZero, flo, fhi)
+		case g.kH == 5 && v.ng == 2:
+			i8DWK5VNNIQ(nv, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, bias, scale, &out[c], ostep, mask, r.outZero, flo, fhi)
+		default:
+			i8DWKVNNIQ(nv, g.kH, v.ng, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, bias, scale, &out[c], ostep, mask, r.outZero, flo, fhi)
+		}
+	}
+}
