@@ -77,7 +77,22 @@ func prepareQPad(x *opCtx) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return preparePadFill(x, uint64(byte(p.ZeroPoint)))
+	k, err := preparePadFill(x, uint64(byte(p.ZeroPoint)))
+	if err != nil || x.c.opt.Reference {
+		return k, err
+	}
+	v := byte(p.ZeroPoint)
+	if len(x.in) > 2 && x.in[2] != nil {
+		if !x.in[2].konst {
+			return k, nil
+		}
+		v = x.in[2].b[0]
+	}
+	pads, _ := x.in[1].ints() // checked by preparePadFill
+	if fast := qpadNHWC(x.in[0], x.out[0], pads, v); fast != nil {
+		return fast, nil
+	}
+	return k, nil
 }
 
 // prepareQConcat is CONCATENATION of INT8/UINT8 inputs: a copy, and for an
