@@ -40,12 +40,13 @@ var fp16Smoke = map[string]bool{"face_detection_short_range": true, "selfie_segm
 // logged as "below the aim", and the test fails under floorSNR.
 var aimSNR = map[Precision]float64{FP16: 40, FP32Acc: 60, FP32: 60}
 
-// floorSNR is the failure threshold per precision, 3-5 dB under the
-// lowest SNR measured on lavapipe with the precision plan (fp16 38.0 dB:
-// pose_landmark_lite output 2; fp32acc 38.8 dB: pose_landmark_heavy output
-// 2; fp32 73.9 dB), except for the outputs in illConditioned. Wrong
-// kernels give ~0-10 dB.
-var floorSNR = map[Precision]float64{FP16: 35, FP32Acc: 35, FP32: 60}
+// floorSNR is the failure threshold per precision, ~6 dB under the
+// lowest SNR measured on lavapipe with the precision plan (fp16 37.9 dB:
+// pose_landmark_lite output 2; fp32acc 38.0 dB: pose_landmark_heavy output
+// 2; fp32 73.9 dB), except for the outputs in illConditioned: with float16
+// storage a mere change of summation order moves some outputs by several
+// dB (docs/vulkan.md). Wrong kernels give ~0-10 dB.
+var floorSNR = map[Precision]float64{FP16: 32, FP32Acc: 32, FP32: 60}
 
 // illConditioned are the floors of the segmentation logits that float16
 // storage cannot bring near the aim, per fixture/output and precision.
@@ -53,10 +54,11 @@ var floorSNR = map[Precision]float64{FP16: 35, FP32Acc: 35, FP32: 60}
 // cpu/fixtures_test.go): rounding only the input photo to float16, every
 // op in float32, gives 33.6 dB; with every op in float16 it is 25.3 dB
 // (fp16) and 24.7 dB (fp32acc). pose_landmark_heavy output 2: 31.3 dB in
-// fp16, and still 37.6 dB with its first 130 of 689 ops in float32.
+// fp16 (31.1 with other summation orders), and still 37.6 dB with its
+// first 130 of 689 ops in float32.
 var illConditioned = map[string]map[Precision]float64{
 	"pose_landmark_full/2":  {FP16: 20, FP32Acc: 20},
-	"pose_landmark_heavy/2": {FP16: 27},
+	"pose_landmark_heavy/2": {FP16: 25},
 }
 
 // floorFor returns the floor of output k of fixture name in precision p.
