@@ -34,9 +34,8 @@ type precPlan struct {
 	// subs are the stand-ins for tensors read through a conversion (their
 	// root is the conversion), which get their buffers with the roots'.
 	subs []*tensor
-	// fp32Ops counts the ops (aliases excluded) that run in float32;
-	// convs the conversions.
-	fp32Ops, convs int
+	// fp32Ops counts the ops (aliases excluded) that run in float32.
+	fp32Ops int
 }
 
 // castOp converts root src into dst, a root of the other precision.
@@ -99,7 +98,6 @@ func planPrecision(rt []pending, prec Precision, roots []*tensor, fp32 []bool) (
 				pl.store[cv] = q
 				pl.casts[s] = append(pl.casts[s], castOp{src: r, dst: cv})
 				roots = append(roots, cv)
-				pl.convs++
 			}
 			cv.last = s
 			sub := *t
