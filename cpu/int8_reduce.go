@@ -85,6 +85,20 @@ func prepareQMeanSum(x *opCtx, mean bool) (kernel, error) {
 			return int32(math.Round(float64(mean*sc+bias))) + pout.ZeroPoint
 		}
 	}
+	if n, rows, c, ok := reduceHW(x); ok {
+		// Over H and W of NHWC: column sums of a [rows, c] matrix per batch.
+		return func() error {
+			iv, ov := elems[int8](in), elems[int8](out)
+			clear(sum)
+			for b := range n {
+				sumCols(rows, c, iv[b*rows*c:][:rows*c], sum[b*c:][:c])
+			}
+			for i, s := range sum {
+				ov[i] = int8(min(max(finish(s), -128), 127))
+			}
+			return nil
+		}, nil
+	}
 	return func() error {
 		iv, ov := elems[int8](in), elems[int8](out)
 		clear(sum)
@@ -100,4 +114,45 @@ func prepareQMeanSum(x *opCtx, mean bool) (kernel, error) {
 		}
 		return nil
 	}, nil
+}
+
+// reduceHW reports whether a MEAN or SUM reduces exactly axes 1 and 2 of
+// a rank-4 input [n, h, w, c], and returns n, h×w and c.
+func reduceHW(x *opCtx) (n, rows, c int, ok bool) {
+	in := x.in[0]
+	axes, err := x.in[1].ints()
+	if err != nil || len(in.shape) != 4 {
+		return 0, 0, 0, false
+	}
+	var set [4]bool
+	for _, a := range axes {
+		if a < 0 {
+			a += 4
+		}
+		if a < 0 || a >= 4 {
+			return 0, 0, 0, false
+		}
+		set[a] = true
+	}
+	if set != [4]bool{false, true, true, false} {
+		return 0, 0, 0, false
+	}
+	return in.shape[0], in.shape[1] * in.shape[2], in.shape[3], true
+}
+
+// sumCols adds the column sums of the [rows, c] int8 matrix in to acc.
+func sumCols(rows, c int, in []int8, acc []int32) {
+	if rows == 0 || c == 0 {
+		return
+	}
+	in, acc = in[:rows*c], acc[:c]
+	if useSumColsAsm && c%8 == 0 {
+		sumColsAsm(rows, c, &in[0], &acc[0])
+		return
+	}
+	for r := range rows {
+		for k, v := range in[r*c:][:c] {
+			acc[k] += int32(v)
+		}
+	}
 }
