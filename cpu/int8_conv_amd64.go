@@ -165,3 +165,18 @@ func i8DWKVNNIQ(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, b
 //
 //go:noescape
 func i8DWK5VNNIQ(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32)
+
+// i8Conv1TransposeK8 writes, for 16×n16 pixels of 8 bytes at src,
+// dst[x] = their bytes 0-3 and dst[gst + x] = their bytes 4-7 (4 bytes
+// each).
+//
+//go:noescape
+func i8Conv1TransposeK8(n16 int, src *byte, dst *byte, gst int)
+
+// i8Conv1VNNI computes n output pixels of a convolution with one output
+// channel: for pixel p, acc = Σ_t Σ_q Σ_j x[toffs[t] + q×gst + 4p + j]
+// (uint8) × byte j of w[t×ng + q] (int8), requantized as
+// i8ConvRowVNNI16 does with bias and scale, into out[p].
+//
+//go:noescape
+func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias int32, scale float32, out *int8, zero int32, lo, hi float32)

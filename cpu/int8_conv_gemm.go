@@ -76,6 +76,10 @@ type i8Conv struct {
 	epi i8Epilogue
 	// fused: the VNNI kernels requantize in registers (int8_conv_fused.go).
 	fused bool
+	// one: the one-output-channel path (int8_conv_one.go), or nil; filter
+	// is kept for it when there is one output channel.
+	one    *i8Conv1
+	filter []int8
 }
 
 // i8Epilogue turns accumulators into outputs.
@@ -102,6 +106,9 @@ func newI8Conv(g *convGeom, filter []int8, isa int) *i8Conv {
 		e.esz = 2
 	}
 	e.nblk = (g.outC + e.nb - 1) / e.nb
+	if g.outC == 1 {
+		e.filter = filter
+	}
 	e.ph = max(g.inH+g.padH, (g.outH-1)*g.strideH+(g.kH-1)*g.dilH+1)
 	e.pw = max(g.inW+g.padW, (g.outW-1)*g.strideW+(g.kW-1)*g.dilW+1)
 	for ky := 0; ky < g.kH; ky++ {
@@ -176,6 +183,9 @@ func (e *i8Conv) setRequant(r *i8Requant, bias []int32) {
 	e.epi.r = r
 	e.epi.params = newI8Params(r, b, e.nblk*e.nb)
 	e.fused = e.fusedOK(r)
+	if e.oneOK(r) && e.filter != nil {
+		e.initOne(e.filter)
+	}
 }
 
 // i8Params are the per-channel arrays of the vector requantization, each
@@ -313,6 +323,10 @@ func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
 // per batch, or zero[0]) through the epilogue, on the pool.
 func (e *i8Conv) run(pl *pool, in []int8, zero []int32) {
 	e.pad(in, zero)
+	if e.one != nil {
+		e.runOne(pl)
+		return
+	}
 	if e.fused {
 		e.runFused(pl)
 		return

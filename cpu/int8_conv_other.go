@@ -94,3 +94,11 @@ func i8DWKVNNIQ(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, b
 func i8DWK5VNNIQ(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, bias *int32, scale *float32, out *int8, ostep int, mask int, zero int32, lo, hi float32) {
 	panic("unreachable: i8DWK5VNNIQ without assembly")
 }
+
+func i8Conv1TransposeK8(n16 int, src *byte, dst *byte, gst int) {
+	panic("unreachable: i8Conv1TransposeK8 without assembly")
+}
+
+func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias int32, scale float32, out *int8, zero int32, lo, hi float32) {
+	panic("unreachable: i8Conv1VNNI without assembly")
+}

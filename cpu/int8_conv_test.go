@@ -135,8 +135,18 @@ func TestInt8ConvFastMatchesReference(t *testing.T) {
 	defer pl.close()
 	for it := 0; it < 150; it++ {
 		g := randConvGeom(r)
-		if it%10 == 0 { // an FC-like 1x1 over rows
+		switch {
+		case it%10 == 0: // an FC-like 1x1 over rows
 			g = (&fcGeom{batch: 1 + r.IntN(5), in: 1 + r.IntN(300), out: 1 + r.IntN(100)}).rowsAsBatch()
+		case it%5 == 1 || it%5 == 3: // one output channel, up to 8 input channels, rows of up to 40 pixels
+			g = randConvGeomK(r, 1+r.IntN(3), 1+r.IntN(3))
+			g.inW, g.strideW = 1+r.IntN(40), 1
+			g.outW, g.padW = window(graph.Padding(r.IntN(2)), g.inW, g.kW, g.strideW, g.dilW)
+			if g.outW <= 0 {
+				g.inW, g.outW, g.padW = g.inW+(g.kW-1)*g.dilW, g.inW, 0
+			}
+			g.outC, g.filtersPerGroup, g.inC = 1, 1, 1+r.IntN(8)
+			g.kC = g.inC
 		}
 		q := randRequant(r, g.outC)
 		in := randInt8s(r, g.batch*g.inH*g.inW*g.inC, -128, 127)
