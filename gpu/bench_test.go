@@ -39,41 +39,16 @@ func BenchmarkGemm512(b *testing.B) {
 				}
 				defer k.Close()
 				k.noVec4 = v.scalar
-				r := rand.New(rand.NewPCG(1, 2))
-				bufs := make([]*Buffer, 4)
-				for i, cnt := range []int{n * n, n * n, n, n * n} {
-					bufs[i], err = d.NewBuffer(cnt * p.ElemSize())
-					if err != nil {
-						b.Fatal(err)
-					}
-					defer bufs[i].Close()
-					if err := bufs[i].Write(0, p.Encode(nil, randVals(r, cnt, -1, 1))); err != nil {
-						b.Fatal(err)
-					}
-				}
+				bufs := randBuffers(b, d, p, rand.New(rand.NewPCG(1, 2)), n*n, n*n, n, n*n)
 				s := d.NewSequence()
 				defer s.Close()
 				if err := k.Gemm(s, n, n, n, graph.ActNone, bufs[0], bufs[1], bufs[2], bufs[3]); err != nil {
 					b.Fatal(err)
 				}
-				if err := s.Run(); err != nil { // records, compiles the pipeline
-					b.Fatal(err)
-				}
-				var gpuTime time.Duration
-				b.ResetTimer()
-				for range b.N {
-					if err := s.Run(); err != nil {
-						b.Fatal(err)
-					}
-					if t := s.Timings(); t != nil {
-						gpuTime += t[0]
-					}
-				}
+				gpuTime := benchRuns(b, s)
 				flops := 2.0 * n * n * n * float64(b.N)
 				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				if gpuTime > 0 {
-					b.ReportMetric(flops/gpuTime.Seconds()/1e9, "gpu-GFLOP/s")
-				}
+				b.ReportMetric(flops/gpuTime.Seconds()/1e9, "gpu-GFLOP/s")
 			})
 		}
 	}

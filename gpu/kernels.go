@@ -153,12 +153,11 @@ func (k *Kernels) Gemm(s *Sequence, m, n, kk int, act graph.Activation, a, w, bi
 	if kk%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	p, t, gx, gy, err := k.tiledPipeline("gemm", variant, 4, 12, act, n)
+	p, gx, gy, err := k.flatTiledPipeline("gemm", variant, 4, 12, act, m, n)
 	if err != nil {
 		return err
 	}
-	return s.Dispatch(p, []*Buffer{a, w, bias, c}, push32(m, n, kk),
-		CeilDiv(CeilDiv(n, t.N), gx), CeilDiv(CeilDiv(m, t.M), gy), 1)
+	return s.Dispatch(p, []*Buffer{a, w, bias, c}, push32(m, n, kk), gx, gy, 1)
 }
 
 // Conv2DParams describe a CONV_2D or DEPTHWISE_CONV_2D in NHWC. OutC is
@@ -221,12 +220,11 @@ func (k *Kernels) Conv2D(s *Sequence, c Conv2DParams, in, filter, bias, out *Buf
 	if c.InC%4 == 0 && !k.noVec4 {
 		variant = "vec4"
 	}
-	p, t, gx, gy, err := k.tiledPipeline("conv2d", variant, 4, 60, c.Act, c.OutC)
+	p, gx, gy, err := k.flatTiledPipeline("conv2d", variant, 4, 60, c.Act, c.Batch*c.OutH*c.OutW, c.OutC)
 	if err != nil {
 		return err
 	}
-	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(),
-		CeilDiv(CeilDiv(c.OutC, t.N), gx), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), gy), 1)
+	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(), gx, gy, 1)
 }
 
 // DepthwiseConv2D records a DEPTHWISE_CONV_2D: in [Batch][InH][InW][InC],
@@ -248,12 +246,13 @@ func (k *Kernels) DepthwiseConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 	if c.OutC == c.InC && c.InC%4 == 0 && !k.noVec4 {
 		variant, slots = "vec4", c.OutC/4
 	}
-	p, t, gx, gy, err := k.tiledPipeline("depthwise", variant, 4, 64, c.Act, slots)
+	tm := depthwisePixels(k.tile, c.OutW)
+	p, err := k.pipeline("depthwise", variant, 4, 64, groupFlat, 1, 1, uint32(c.Act), uint32(tm))
 	if err != nil {
 		return err
 	}
-	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(c.OutC/c.InC),
-		CeilDiv(CeilDiv(slots, t.N), gx), CeilDiv(CeilDiv(c.Batch*c.OutH*c.OutW, t.M), gy), 1)
+	x, y := flatGroups(c.Batch * c.OutH * CeilDiv(c.OutW, tm) * slots)
+	return s.Dispatch(p, []*Buffer{in, filter, bias, out}, c.push(c.OutC/c.InC), x, y, 1)
 }
 
 // BinaryOp is an elementwise binary operation.

@@ -35,3 +35,23 @@ func (k *Kernels) tiledPipeline(op, variant string, buffers, push int, act graph
 	p, err = k.pipeline(op, variant, buffers, push, uint32(gx), uint32(gy), 1, uint32(act), uint32(t.M), uint32(t.N))
 	return p, t, gx, gy, err
 }
+
+// depthwisePixels is the number of output pixels of one row each
+// invocation of the depthwise kernel computes, for one channel slot: the
+// tile's M (each weight is then loaded once for M products), at most 16
+// and no more than the row has.
+func depthwisePixels(t Tile, outW int) int {
+	return max(min(t.M, 16, outW), 1)
+}
+
+// flatTiledPipeline returns the pipeline of a register-tiled kernel whose
+// invocations are numbered flat over (tile of t.M pixels or rows, tile of
+// t.N of the slots output slots), slot tile fastest, with the work-group
+// counts of a dispatch covering rows x slots outputs: every invocation of
+// a work group but those of the last has a tile, at any channel count.
+func (k *Kernels) flatTiledPipeline(op, variant string, buffers, push int, act graph.Activation, rows, slots int) (p *Pipeline, gx, gy int, err error) {
+	t := narrowTile(k.tile, slots)
+	p, err = k.pipeline(op, variant, buffers, push, groupFlat, 1, 1, uint32(act), uint32(t.M), uint32(t.N))
+	gx, gy = flatGroups(CeilDiv(rows, t.M) * CeilDiv(slots, t.N))
+	return p, gx, gy, err
+}

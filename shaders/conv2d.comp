@@ -3,9 +3,12 @@
 //   act(bias[oc] + sum_{ky,kx,c} in[b][oy*SH-PT+ky*DH][ox*SW-PL+kx*DW][c] * w[oc][ky][kx][c])
 // with zero padding. Register tiled without shared memory: each
 // invocation computes TM output pixels (of the flattened b*OH*OW) by TN
-// output channels; x indexes channel tiles, y pixel tiles.
-// Variant vec4 (-DVEC4): loads 4 consecutive channels at once; needs
-// C % 4 == 0.
+// output channels, with one float32 accumulator per output. Invocations
+// are numbered flat over (pixel tile, channel tile), channel tile fastest,
+// so no invocation of a work group idles whatever OC is; the dispatch
+// spreads the groups over x and y.
+// Variant vec4 (-DVEC4): loads 4 consecutive channels at once and adds
+// their 4 products into the one accumulator; needs C % 4 == 0.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
@@ -13,13 +16,18 @@ layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
-#define acctype accfloat4
+#if defined(PREC_FP16)
+// float16 products, summed in float32 like the scalar variant.
+#define MAC(x, y) dot(vec4(x * y), vec4(1))
+#else
+#define MAC(x, y) dot(x, y)
+#endif
 #define CS (p.C / 4)
 layout(std430, binding = 0) readonly buffer In { sfloat4 src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
 #else
 #define vtype afloat
-#define acctype accfloat
+#define MAC(x, y) accfloat(x * y)
 #define CS p.C
 layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
@@ -33,9 +41,11 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-	uint n0 = gl_GlobalInvocationID.x * uint(TN);
-	uint m0 = gl_GlobalInvocationID.y * uint(TM);
-	if (n0 >= p.OC || m0 >= p.M) return;
+	uint nt = (p.OC + uint(TN) - 1) / uint(TN);
+	uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+	uint n0 = idx % nt * uint(TN);
+	uint m0 = idx / nt * uint(TM);
+	if (m0 >= p.M) return;
 	int iy0[TM];
 	int ix0[TM];
 	uint ib[TM];
@@ -49,8 +59,8 @@ void main() {
 	}
 	uint wr[TN];
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
-	acctype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
+	accfloat acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = accfloat(0);
 	for (uint ky = 0; ky < p.KH; ky++) {
 		for (uint kx = 0; kx < p.KW; kx++) {
 			int off[TM];
@@ -67,7 +77,7 @@ void main() {
 				[[unroll]] for (int i = 0; i < TM; i++) av[i] = off[i] >= 0 ? vtype(src[uint(off[i]) + c]) : vtype(0);
 				[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + wo + c]);
 				[[unroll]] for (int i = 0; i < TM; i++)
-					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(av[i] * wv[j]);
+					[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += MAC(av[i], wv[j]);
 			}
 		}
 	}
@@ -76,12 +86,7 @@ void main() {
 		if (m >= p.M) break;
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
-#ifdef VEC4
-			acctype v = acc[i * TN + j];
-			accfloat sum = (v.x + v.y) + (v.z + v.w);
-#else
 			accfloat sum = acc[i * TN + j];
-#endif
 			if (n < p.OC) dst[m * p.OC + n] = sfloat(activate(afloat(sum + accfloat(bias[n]))));
 		}
 	}

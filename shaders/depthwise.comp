@@ -3,14 +3,16 @@
 // input channel oc / MULT; w is [1][KH][KW][OC]:
 //   out[b][oy][ox][oc] = act(bias[oc] +
 //     sum_{ky,kx} in[b][oy*SH-PT+ky*DH][ox*SW-PL+kx*DW][oc/MULT] * w[ky][kx][oc])
-// Each invocation computes TM output pixels by TN consecutive channels;
-// x indexes channel tiles, y pixel tiles.
-// Variant vec4 (-DVEC4): for MULT == 1 and C % 4 == 0, each of the TN
-// channel slots is a group of 4 consecutive channels.
+// Each invocation computes TM consecutive output pixels of one row for one
+// channel slot (a channel, or 4 consecutive channels in the vec4 variant),
+// reusing each weight TM times. Invocations are numbered flat over
+// (row, pixel block, slot), slot fastest, so that neighbours read
+// neighbouring channels and no invocation of a work group idles at any
+// channel count; the dispatch spreads the groups over x and y.
+// Variant vec4 (-DVEC4): for MULT == 1 and C % 4 == 0.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
-layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
@@ -40,55 +42,41 @@ void main() {
 	// Channels (and all indices below) count in units of V channels.
 	uint C = p.C / V;
 	uint OC = p.OC / V;
-	uint n0 = gl_GlobalInvocationID.x * uint(TN);
-	uint m0 = gl_GlobalInvocationID.y * uint(TM);
-	if (n0 >= OC || m0 >= p.M) return;
-	int iy0[TM];
-	int ix0[TM];
-	uint ib[TM];
-	[[unroll]] for (int i = 0; i < TM; i++) {
-		uint m = min(m0 + uint(i), p.M - 1);
-		uint ox = m % p.OW;
-		uint t = m / p.OW;
-		iy0[i] = int(t % p.OH * p.SH) - p.PT;
-		ix0[i] = int(ox * p.SW) - p.PL;
-		ib[i] = t / p.OH * p.H * p.W * C;
-	}
-	uint oc[TN];
-	uint ic[TN];
-	[[unroll]] for (int j = 0; j < TN; j++) {
-		oc[j] = min(n0 + uint(j), OC - 1);
-		ic[j] = oc[j] / p.MULT; // MULT is 1 in the vec4 variant
-	}
-	acctype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
+	uint blocks = (p.OW + uint(TM) - 1) / uint(TM);
+	uint rows = p.M / p.OW;
+	uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+	if (idx >= rows * blocks * OC) return;
+	uint n = idx % OC;
+	uint t = idx / OC;
+	uint ox0 = t % blocks * uint(TM);
+	uint row = t / blocks; // b * OH + oy
+	int iy0 = int(row % p.OH * p.SH) - p.PT;
+	int ix0 = int(ox0 * p.SW) - p.PL;
+	uint base = row / p.OH * p.H * p.W * C + n / p.MULT; // MULT is 1 in the vec4 variant
+	acctype acc[TM];
+	[[unroll]] for (int i = 0; i < TM; i++) acc[i] = acctype(0);
 	for (uint ky = 0; ky < p.KH; ky++) {
+		int iy = iy0 + int(ky * p.DH);
+		if (iy < 0 || iy >= int(p.H)) continue;
+		uint rb = base + uint(iy) * p.W * C;
 		for (uint kx = 0; kx < p.KW; kx++) {
-			vtype wv[TN];
-			uint wo = (ky * p.KW + kx) * OC;
-			[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wo + oc[j]]);
+			vtype wv = vtype(w[(ky * p.KW + kx) * OC + n]);
+			int ix = ix0 + int(kx * p.DW);
 			[[unroll]] for (int i = 0; i < TM; i++) {
-				int iy = iy0[i] + int(ky * p.DH);
-				int ix = ix0[i] + int(kx * p.DW);
-				if (iy < 0 || iy >= int(p.H) || ix < 0 || ix >= int(p.W)) continue;
-				uint off = ib[i] + (uint(iy) * p.W + uint(ix)) * C;
-				[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(vtype(src[off + ic[j]]) * wv[j]);
+				int x = ix + i * int(p.SW);
+				if (x >= 0 && x < int(p.W)) acc[i] += acctype(vtype(src[rb + uint(x) * C]) * wv);
 			}
 		}
 	}
+	acctype b = acctype(bias[n]);
+	uint o = (row * p.OW + ox0) * OC + n;
 	[[unroll]] for (int i = 0; i < TM; i++) {
-		uint m = m0 + uint(i);
-		if (m >= p.M) break;
-		[[unroll]] for (int j = 0; j < TN; j++) {
-			uint n = n0 + uint(j);
+		if (ox0 + uint(i) >= p.OW) break;
 #ifdef VEC4
-			if (n < OC) {
-				vtype v = vtype(acc[i * TN + j] + acctype(bias[n]));
-				dst[m * OC + n] = sfloat4(vtype(activate(v.x), activate(v.y), activate(v.z), activate(v.w)));
-			}
+		vtype v = vtype(acc[i] + b);
+		dst[o + uint(i) * OC] = sfloat4(vtype(activate(v.x), activate(v.y), activate(v.z), activate(v.w)));
 #else
-			if (n < OC) dst[m * OC + n] = sfloat(activate(afloat(acc[i * TN + j] + accfloat(bias[n]))));
+		dst[o + uint(i) * OC] = sfloat(activate(afloat(acc[i] + b)));
 #endif
-		}
 	}
 }

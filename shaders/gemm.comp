@@ -3,8 +3,12 @@
 // FULLY_CONNECTED kernel: c[m][n] = act(sum_k a[m][k] * w[n][k] + bias[n]),
 // a row-major [M][K], w row-major [N][K] (TFLite's filter layout).
 // Register tiled without shared memory: each invocation computes TM rows
-// by TN columns; x indexes column tiles, y row tiles.
-// Variant vec4 (-DVEC4): loads 4 consecutive k at once; needs K % 4 == 0.
+// by TN columns, with one float32 accumulator per output. Invocations are
+// numbered flat over (row tile, column tile), column tile fastest, so no
+// invocation of a work group idles whatever N is; the dispatch spreads the
+// groups over x and y.
+// Variant vec4 (-DVEC4): loads 4 consecutive k at once and adds their 4
+// products into the one accumulator; needs K % 4 == 0.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
@@ -12,12 +16,17 @@ layout(constant_id = 5) const int TN = 4;
 
 #ifdef VEC4
 #define vtype afloat4
-#define acctype accfloat4
+#if defined(PREC_FP16)
+// float16 products, summed in float32 like the scalar variant.
+#define MAC(x, y) dot(vec4(x * y), vec4(1))
+#else
+#define MAC(x, y) dot(x, y)
+#endif
 layout(std430, binding = 0) readonly buffer A { sfloat4 a[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat4 w[]; };
 #else
 #define vtype afloat
-#define acctype accfloat
+#define MAC(x, y) accfloat(x * y)
 layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
 layout(std430, binding = 1) readonly buffer W { sfloat w[]; };
 #endif
@@ -26,9 +35,11 @@ layout(std430, binding = 3) writeonly buffer C { sfloat c[]; };
 layout(push_constant) uniform Params { uint M, N, K; } p;
 
 void main() {
-	uint n0 = gl_GlobalInvocationID.x * uint(TN);
-	uint m0 = gl_GlobalInvocationID.y * uint(TM);
-	if (n0 >= p.N || m0 >= p.M) return;
+	uint nt = (p.N + uint(TN) - 1) / uint(TN);
+	uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+	uint n0 = idx % nt * uint(TN);
+	uint m0 = idx / nt * uint(TM);
+	if (m0 >= p.M) return;
 #ifdef VEC4
 	uint ks = p.K / 4;
 #else
@@ -38,27 +49,22 @@ void main() {
 	uint wr[TN];
 	[[unroll]] for (int i = 0; i < TM; i++) ar[i] = min(m0 + uint(i), p.M - 1) * ks;
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.N - 1) * ks;
-	acctype acc[TM * TN];
-	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = acctype(0);
+	accfloat acc[TM * TN];
+	[[unroll]] for (int i = 0; i < TM * TN; i++) acc[i] = accfloat(0);
 	for (uint k = 0; k < ks; k++) {
 		vtype av[TM];
 		vtype wv[TN];
 		[[unroll]] for (int i = 0; i < TM; i++) av[i] = vtype(a[ar[i] + k]);
 		[[unroll]] for (int j = 0; j < TN; j++) wv[j] = vtype(w[wr[j] + k]);
 		[[unroll]] for (int i = 0; i < TM; i++)
-			[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += acctype(av[i] * wv[j]);
+			[[unroll]] for (int j = 0; j < TN; j++) acc[i * TN + j] += MAC(av[i], wv[j]);
 	}
 	[[unroll]] for (int i = 0; i < TM; i++) {
 		uint m = m0 + uint(i);
 		if (m >= p.M) break;
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
-#ifdef VEC4
-			acctype v = acc[i * TN + j];
-			accfloat s = (v.x + v.y) + (v.z + v.w);
-#else
 			accfloat s = acc[i * TN + j];
-#endif
 			if (n < p.N) c[m * p.N + n] = sfloat(activate(afloat(s + accfloat(bias[n]))));
 		}
 	}
