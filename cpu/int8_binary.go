@@ -182,6 +182,9 @@ func lut16Kernel(a, b, out *tensor, shape []int, t *lut16, row func(a, b, out []
 			return nil
 		}
 	}
+	if k := lut16Periodic(a, b, out, shape, row); k != nil {
+		return k
+	}
 	it := newStrided(shape, bcastStrides(a.shape, shape), bcastStrides(b.shape, shape))
 	return func() error {
 		ov, av, bv := out.b, a.b, b.b
@@ -249,4 +252,57 @@ func prepareQPrelu(x *opCtx) (kernel, error) {
 		return m2.apply(v*(qa-pa.ZeroPoint)) + po.ZeroPoint
 	}
 	return lut16Kernel(in, alpha, out, shape, newLUT16(in.dtype, alpha.dtype, out.dtype, f), nil), nil
+}
+
+// lut16Periodic returns lut16Kernel's kernel for one input of the output's
+// shape and the other broadcast along leading axes only (a MUL by a
+// per-channel [1, 1, 1, C] vector): the small input repeats with its own
+// length as the period, so each run copies it a few times into a buffer
+// of about 4 KiB and calls row over chunks of that length. Nil for other
+// shapes.
+func lut16Periodic(a, b, out *tensor, shape []int, row func(a, b, out []byte)) kernel {
+	full, small, smallIsA := a, b, false
+	if !sameShape(a.shape, shape) {
+		full, small, smallIsA = b, a, true
+	}
+	if !sameShape(full.shape, shape) || !suffixOf(small.shape, shape) || small.n == 0 {
+		return nil
+	}
+	period := small.n
+	rep := make([]byte, period*max(1, 4096/period))
+	return func() error {
+		for o := 0; o < len(rep); o += period {
+			copy(rep[o:o+period], small.b[:period])
+		}
+		fv, ov := full.b[:out.n], out.b[:out.n]
+		for off := 0; off < len(fv); off += len(rep) {
+			n := min(len(rep), len(fv)-off)
+			if smallIsA {
+				row(rep[:n], fv[off:off+n], ov[off:off+n])
+			} else {
+				row(fv[off:off+n], rep[:n], ov[off:off+n])
+			}
+		}
+		return nil
+	}
+}
+
+// suffixOf reports whether shape s, aligned to the right of shape, is 1
+// on a run of leading axes and equal to shape on the rest.
+func suffixOf(s, shape []int) bool {
+	if len(s) > len(shape) {
+		return false
+	}
+	lead := len(shape) - len(s)
+	ones := true
+	for i, d := range s {
+		if ones && d == 1 {
+			continue
+		}
+		ones = false
+		if d != shape[lead+i] {
+			return false
+		}
+	}
+	return true
 }
