@@ -101,18 +101,14 @@ func i8RequantF32AVX2(npix, n int, acc *int32, accStride int, params *int32, pst
 //go:noescape
 func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, pstride int, out *int8, outStride int, zero, lo, hi int32)
 
-// i8DWExpandVNNI writes n expanded pixels dst[i][c][j] = src[i×sstep +
-// j×cp + c] XOR 0x80 (j < 4, c < cp, cp a multiple of 8): the rows of the
-// VNNI depthwise convolution's E.
+// i8DWExpandVNNI writes, for npix pixels (src sstep bytes apart, dst
+// dstep bytes apart), 32×n32 expanded lanes dst[l][j] = src[l + j×cp] XOR
+// 0x80 (j < 4): the rows of the VNNI depthwise convolution's E (stride 1:
+// one "pixel" of all the row's lanes; stride 2: per pixel). A pixel's
+// last 32 lanes may go past dstep bytes.
 //
 //go:noescape
-func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte)
-
-// i8DWExpandFlat writes n32 × 32 expanded lanes dst[l][j] = src[l + j×cp]
-// XOR 0x80 (j < 4): i8DWExpandVNNI for stride 1, where E is flat.
-//
-//go:noescape
-func i8DWExpandFlat(n32, cp int, src *byte, dst *byte)
+func i8DWExpandVNNI(npix, n32, cp int, src *byte, sstep int, dst *byte, dstep int)
 
 // i8DWK3VNNI computes, for n pixels xstep bytes apart, 16 lanes each,
 // acc[p×astep/4 + i] = Σ_k Σ_j r_k[p×xstep + 4i + j] (uint8) × w[k][i][j]

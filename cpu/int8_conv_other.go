@@ -55,12 +55,8 @@ func i8RequantF32AVX512(npix, n int, acc *int32, accStride int, params *int32, p
 	panic("unreachable: i8RequantF32AVX512 without assembly")
 }
 
-func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte) {
+func i8DWExpandVNNI(npix, n32, cp int, src *byte, sstep int, dst *byte, dstep int) {
 	panic("unreachable: i8DWExpandVNNI without assembly")
-}
-
-func i8DWExpandFlat(n32, cp int, src *byte, dst *byte) {
-	panic("unreachable: i8DWExpandFlat without assembly")
 }
 
 func i8DWK3VNNI(n int, r0, r1, r2 *byte, xstep int, w *byte, acc *int32, astep int) {

@@ -3,109 +3,33 @@
 #include "textflag.h"
 #include "int8_rq_amd64.h"
 
-// func i8DWExpandVNNI(n, cp int, src *byte, sstep int, dst *byte)
+// func i8DWExpandVNNI(npix, n32, cp int, src *byte, sstep int, dst *byte, dstep int)
 //
-// For each pixel, the cp channels of 4 pixels cp bytes apart are
-// interleaved byte by byte (VPUNPCKLBW/HBW, then VPUNPCKLWD/HWD: channel c
-// gets the 4 bytes of pixels 0..3) and XORed with 0x80; 16 channels at a
-// time, then one group of 8.
-TEXT ·i8DWExpandVNNI(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         cp+8(FP), R8
-	MOVQ         src+16(FP), SI
-	MOVQ         sstep+24(FP), R9
-	MOVQ         dst+32(FP), DI
-	MOVL         $0x80808080, AX
-	MOVQ         AX, X15
-	VPBROADCASTD X15, X15
-	TESTQ        CX, CX
-	JZ           expDone
-
-expPix:
-	MOVQ SI, R10
-	LEAQ (R10)(R8*1), R11
-	LEAQ (R11)(R8*1), R12
-	LEAQ (R12)(R8*1), R13
-	MOVQ R8, DX
-
-exp16:
-	CMPQ       DX, $16
-	JLT        exp8
-	VMOVDQU    (R10), X0
-	VMOVDQU    (R11), X1
-	VMOVDQU    (R12), X2
-	VMOVDQU    (R13), X3
-	VPUNPCKLBW X1, X0, X4
-	VPUNPCKHBW X1, X0, X5
-	VPUNPCKLBW X3, X2, X6
-	VPUNPCKHBW X3, X2, X7
-	VPUNPCKLWD X6, X4, X0
-	VPUNPCKHWD X6, X4, X1
-	VPUNPCKLWD X7, X5, X2
-	VPUNPCKHWD X7, X5, X3
-	VPXOR      X15, X0, X0
-	VPXOR      X15, X1, X1
-	VPXOR      X15, X2, X2
-	VPXOR      X15, X3, X3
-	VMOVDQU    X0, (DI)
-	VMOVDQU    X1, 16(DI)
-	VMOVDQU    X2, 32(DI)
-	VMOVDQU    X3, 48(DI)
-	ADDQ       $16, R10
-	ADDQ       $16, R11
-	ADDQ       $16, R12
-	ADDQ       $16, R13
-	ADDQ       $64, DI
-	SUBQ       $16, DX
-	JMP        exp16
-
-exp8:
-	TESTQ      DX, DX
-	JZ         expNext
-	VMOVQ      (R10), X0
-	VMOVQ      (R11), X1
-	VMOVQ      (R12), X2
-	VMOVQ      (R13), X3
-	VPUNPCKLBW X1, X0, X4
-	VPUNPCKLBW X3, X2, X6
-	VPUNPCKLWD X6, X4, X0
-	VPUNPCKHWD X6, X4, X1
-	VPXOR      X15, X0, X0
-	VPXOR      X15, X1, X1
-	VMOVDQU    X0, (DI)
-	VMOVDQU    X1, 16(DI)
-	ADDQ       $32, DI
-
-expNext:
-	ADDQ R9, SI
-	DECQ CX
-	JNZ  expPix
-
-expDone:
-	VZEROUPPER
-	RET
-
-// func i8DWExpandFlat(n32, cp int, src *byte, dst *byte)
-//
-// i8DWExpandVNNI's 16-channel step over flat lanes, 32 at a time: 32
-// lanes from src and the 32 bytes cp, 2cp and 3cp further interleave
-// (within each 128-bit half) into four registers whose halves
-// VPERM2I128 puts in order: 128 bytes.
-TEXT ·i8DWExpandFlat(SB), NOSPLIT, $0-32
-	MOVQ         n32+0(FP), CX
-	MOVQ         cp+8(FP), R8
-	MOVQ         src+16(FP), SI
-	MOVQ         dst+24(FP), DI
+// Per pixel, n32 steps of 32 lanes: 32 bytes from src and the 32 bytes
+// cp, 2cp and 3cp further interleave (within each 128-bit half) into four
+// registers whose halves VPERM2I128 puts in order: 128 bytes. A pixel's
+// last step may write past its lanes, into the next pixel's (written
+// after it) or the row's slack.
+TEXT ·i8DWExpandVNNI(SB), NOSPLIT, $0-56
+	MOVQ         cp+16(FP), R8
+	MOVQ         src+24(FP), R9
+	MOVQ         dst+40(FP), R10
+	MOVQ         npix+0(FP), BX
 	MOVL         $0x80808080, AX
 	MOVQ         AX, X15
 	VPBROADCASTD X15, Y15
-	LEAQ         (SI)(R8*1), R11
-	LEAQ         (R11)(R8*1), R12
-	LEAQ         (R12)(R8*1), R13
-	TESTQ        CX, CX
-	JZ           flatDone
+	TESTQ        BX, BX
+	JZ           expDone
 
-flatLoop:
+expPix:
+	MOVQ R9, SI
+	MOVQ R10, DI
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	MOVQ n32+8(FP), CX
+
+expLoop:
 	VMOVDQU    (SI), Y0
 	VMOVDQU    (R11), Y1
 	VMOVDQU    (R12), Y2
@@ -136,9 +60,13 @@ flatLoop:
 	ADDQ       $32, R13
 	ADDQ       $128, DI
 	DECQ       CX
-	JNZ        flatLoop
+	JNZ        expLoop
+	ADDQ       sstep+32(FP), R9
+	ADDQ       dstep+48(FP), R10
+	DECQ       BX
+	JNZ        expPix
 
-flatDone:
+expDone:
 	VZEROUPPER
 	RET
 

@@ -32,7 +32,7 @@ type i8DWVNNI struct {
 	vc   int    // channels per virtual pixel: r × cp
 	ne   int    // expanded pixels per row (a multiple of r)
 	rowE int    // bytes per expanded row
-	slot int    // bytes per ring slot: rowE and what i8DWExpandFlat writes past it
+	slot int    // bytes per ring slot: rowE and what i8DWExpandVNNI writes past it
 	pwP  int    // pixels per padded row
 	w    []byte // W[vc/16][kH×ng][16][4]
 	rep  *i8Params
@@ -144,9 +144,9 @@ func (d *i8DW) buildRow(s *i8DWScratch, in []int8, n, y int, z int8, slot int) {
 	}
 	dst := &s.ring[slot*v.slot]
 	if g.strideW == 1 {
-		i8DWExpandFlat((v.ne*cp+31)/32, cp, &s.p[0], dst)
+		i8DWExpandVNNI(1, (v.ne*cp+31)/32, cp, &s.p[0], 0, dst, 0)
 	} else {
-		i8DWExpandVNNI(v.ne, cp, &s.p[0], g.strideW*cp, dst)
+		i8DWExpandVNNI(v.ne, (cp+31)/32, cp, &s.p[0], g.strideW*cp, dst, cp*4)
 	}
 }
 
