@@ -247,7 +247,8 @@ func (k *Kernels) DepthwiseConv2D(s *Sequence, c Conv2DParams, in, filter, bias,
 		variant, slots = "vec4", c.OutC/4
 	}
 	tm := depthwisePixels(k.tile, c.OutW)
-	p, err := k.pipeline("depthwise", variant, 4, 64, groupFlat, 1, 1, uint32(c.Act), uint32(tm))
+	kw, sw := depthwiseRowConsts(c)
+	p, err := k.pipeline("depthwise", variant, 4, 64, groupFlat, 1, 1, uint32(c.Act), uint32(tm), uint32(kw), uint32(sw))
 	if err != nil {
 		return err
 	}

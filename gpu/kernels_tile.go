@@ -55,3 +55,14 @@ func (k *Kernels) flatTiledPipeline(op, variant string, buffers, push int, act g
 	gx, gy = flatGroups(CeilDiv(rows, t.M) * CeilDiv(slots, t.N))
 	return p, gx, gy, err
 }
+
+// depthwiseRowConsts returns the kernel width and stride the depthwise
+// kernel gets as constants, so that it loads each kernel row's inputs once
+// into registers: those of c for widths up to 7, strides up to 2 and no
+// dilation, else 0 and 1 (the general loop).
+func depthwiseRowConsts(c Conv2DParams) (kw, sw int) {
+	if c.KW <= 7 && c.StrideW <= 2 && c.DilationW == 1 {
+		return c.KW, c.StrideW
+	}
+	return 0, 1
+}

@@ -9,10 +9,17 @@
 // (row, pixel block, slot), slot fastest, so that neighbours read
 // neighbouring channels and no invocation of a work group idles at any
 // channel count; the dispatch spreads the groups over x and y.
+// With KWC > 0 (then KW == KWC, SW == SWC and DW == 1) the kernel width
+// and stride are constants: each kernel row's inputs for the TM pixels,
+// (TM-1)*SW+KW of them, are loaded once into registers (10 instead of 24
+// loads for 8 pixels of a 3x3 stride 1 kernel).
 // Variant vec4 (-DVEC4): for MULT == 1 and C % 4 == 0.
 #include "common.h"
 
 layout(constant_id = 4) const int TM = 4;
+layout(constant_id = 5) const int KWC = 0;
+layout(constant_id = 6) const int SWC = 1;
+const int SEG = KWC > 0 ? (TM - 1) * SWC + KWC : 1;
 
 #ifdef VEC4
 #define vtype afloat4
@@ -59,6 +66,20 @@ void main() {
 		int iy = iy0 + int(ky * p.DH);
 		if (iy < 0 || iy >= int(p.H)) continue;
 		uint rb = base + uint(iy) * p.W * C;
+		if (KWC > 0) {
+			vtype seg[SEG];
+			[[unroll]] for (int j = 0; j < SEG; j++) {
+				int x = ix0 + j;
+				vtype v = vtype(src[rb + uint(clamp(x, 0, int(p.W) - 1)) * C]);
+				seg[j] = x >= 0 && x < int(p.W) ? v : vtype(0);
+			}
+			uint wo = ky * uint(KWC) * OC + n;
+			[[unroll]] for (int kx = 0; kx < KWC; kx++) {
+				vtype wv = vtype(w[wo + uint(kx) * OC]);
+				[[unroll]] for (int i = 0; i < TM; i++) acc[i] += acctype(seg[i * SWC + kx] * wv);
+			}
+			continue;
+		}
 		for (uint kx = 0; kx < p.KW; kx++) {
 			vtype wv = vtype(w[(ky * p.KW + kx) * OC + n]);
 			int ix = ix0 + int(kx * p.DW);
