@@ -53,6 +53,12 @@ func prepareQDequantize(x *opCtx) (kernel, error) {
 	for b := range 256 {
 		t[b] = float32(q8(in.dtype, byte(b))-p.ZeroPoint) * p.Scale
 	}
+	if in.dtype == graph.Int8 {
+		return func() error {
+			dequantizeI8(elems[int8](in), out.f32()[:len(in.b)], p.ZeroPoint, p.Scale, &t)
+			return nil
+		}, nil
+	}
 	return func() error {
 		ov := out.f32()[:len(in.b)]
 		for i, v := range in.b {
@@ -60,6 +66,20 @@ func prepareQDequantize(x *opCtx) (kernel, error) {
 		}
 		return nil
 	}, nil
+}
+
+// dequantizeI8 writes float32(in[i] - zp) × scale to out[i] (t[byte(v)]
+// holds each value's result): with AVX2 on the longest multiple of 8.
+func dequantizeI8(in []int8, out []float32, zp int32, scale float32, t *[256]float32) {
+	out = out[:len(in)]
+	n := 0
+	if useQuantF32Asm && len(in) >= 8 {
+		n = len(in) &^ 7
+		dequantI8Asm(n, &in[0], &out[0], zp, scale)
+	}
+	for i := n; i < len(in); i++ {
+		out[i] = t[byte(in[i])]
+	}
 }
 
 // quantParams are a tensor's affine quantization parameters as the int8

@@ -60,3 +60,8 @@ func addLinAVX2(n int, l *addLin, a, b, out *byte)
 //
 //go:noescape
 func addLin64AVX512(n int, l *addLin, a, b, out *byte)
+
+// dequantI8Asm is dequantizeI8's loop for n a multiple of 8 (AVX2).
+//
+//go:noescape
+func dequantI8Asm(n int, in *int8, out *float32, zp int32, scale float32)

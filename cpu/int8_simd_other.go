@@ -37,3 +37,7 @@ func addLinAVX2(n int, l *addLin, a, b, out *byte) {
 func addLin64AVX512(n int, l *addLin, a, b, out *byte) {
 	panic("unreachable: addLin64AVX512 without assembly")
 }
+
+func dequantI8Asm(n int, in *int8, out *float32, zp int32, scale float32) {
+	panic("unreachable: dequantI8Asm without assembly")
+}

@@ -69,3 +69,31 @@ func TestInt8SIMDExact(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8DequantizeExact checks dequantizeI8 (AVX2 where the machine has
+// it) against the 256-entry table of float32(q - zp) × scale, bit for
+// bit, for random lengths, zero points and scales down to subnormal
+// products and up to huge ones.
+func TestInt8DequantizeExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for trial := range 100 {
+		n := r.IntN(300)
+		in := make([]int8, n)
+		for i := range in {
+			in[i] = int8(r.Uint32())
+		}
+		zp := r.Int32N(256) - 128
+		scale := float32(math.Exp(r.Float64()*180 - 90))
+		var tab [256]float32
+		for b := range 256 {
+			tab[b] = float32(int32(int8(b))-zp) * scale
+		}
+		out := make([]float32, n)
+		dequantizeI8(in, out, zp, scale, &tab)
+		for i, v := range in {
+			if math.Float32bits(out[i]) != math.Float32bits(tab[byte(v)]) {
+				t.Fatalf("trial %d zp=%d scale=%g: %d gives %g, want %g", trial, zp, scale, v, out[i], tab[byte(v)])
+			}
+		}
+	}
+}
