@@ -176,3 +176,9 @@ func i8Conv1TransposeK8(n16 int, src *byte, dst *byte, gst int)
 //
 //go:noescape
 func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias int32, scale float32, out *int8, zero int32, lo, hi float32)
+
+// i8Pix3To4AVX512 writes 16×n16 pixels of 4 bytes dst[4p+j] = src[3p+j]
+// XOR 0x80 (j < 3; byte 3 is 0x80) from pixels of 3 bytes.
+//
+//go:noescape
+func i8Pix3To4AVX512(n16 int, src, dst unsafe.Pointer)

@@ -227,3 +227,57 @@ xorLoop:
 	JNZ       xorLoop
 	VZEROUPPER
 	RET
+
+// Dword and byte indices of i8Pix3To4AVX512: the 12 bytes of 4 pixels
+// into each 128-bit lane, then each pixel's 3 bytes into a dword.
+DATA i8Pix3Perm<>+0(SB)/4, $0
+DATA i8Pix3Perm<>+4(SB)/4, $1
+DATA i8Pix3Perm<>+8(SB)/4, $2
+DATA i8Pix3Perm<>+12(SB)/4, $0
+DATA i8Pix3Perm<>+16(SB)/4, $3
+DATA i8Pix3Perm<>+20(SB)/4, $4
+DATA i8Pix3Perm<>+24(SB)/4, $5
+DATA i8Pix3Perm<>+28(SB)/4, $0
+DATA i8Pix3Perm<>+32(SB)/4, $6
+DATA i8Pix3Perm<>+36(SB)/4, $7
+DATA i8Pix3Perm<>+40(SB)/4, $8
+DATA i8Pix3Perm<>+44(SB)/4, $0
+DATA i8Pix3Perm<>+48(SB)/4, $9
+DATA i8Pix3Perm<>+52(SB)/4, $10
+DATA i8Pix3Perm<>+56(SB)/4, $11
+DATA i8Pix3Perm<>+60(SB)/4, $0
+GLOBL i8Pix3Perm<>(SB), RODATA|NOPTR, $64
+DATA i8Pix3Shuf<>+0(SB)/8, $0x8005040380020100
+DATA i8Pix3Shuf<>+8(SB)/8, $0x800b0a0980080706
+DATA i8Pix3Shuf<>+16(SB)/8, $0x8005040380020100
+DATA i8Pix3Shuf<>+24(SB)/8, $0x800b0a0980080706
+DATA i8Pix3Shuf<>+32(SB)/8, $0x8005040380020100
+DATA i8Pix3Shuf<>+40(SB)/8, $0x800b0a0980080706
+DATA i8Pix3Shuf<>+48(SB)/8, $0x8005040380020100
+DATA i8Pix3Shuf<>+56(SB)/8, $0x800b0a0980080706
+GLOBL i8Pix3Shuf<>(SB), RODATA|NOPTR, $64
+
+// func i8Pix3To4AVX512(n16 int, src, dst unsafe.Pointer)
+TEXT ·i8Pix3To4AVX512(SB), NOSPLIT, $0-24
+	MOVQ         n16+0(FP), CX
+	MOVQ         src+8(FP), SI
+	MOVQ         dst+16(FP), DI
+	MOVQ         $0xffffffffffff, AX
+	KMOVQ        AX, K1
+	VMOVDQU32    i8Pix3Perm<>(SB), Z4
+	VMOVDQU32    i8Pix3Shuf<>(SB), Z5
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z6
+
+pix3Loop:
+	VMOVDQU8.Z (SI), K1, Z0
+	VPERMD     Z0, Z4, Z1
+	VPSHUFB    Z5, Z1, Z1
+	VPXORD     Z6, Z1, Z1
+	VMOVDQU32  Z1, (DI)
+	ADDQ       $48, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        pix3Loop
+	VZEROUPPER
+	RET

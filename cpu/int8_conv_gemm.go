@@ -289,10 +289,15 @@ func (e *i8Conv) convertRow(dst []byte, src []int8, npix int) {
 			return
 		}
 		if kc == 3 {
-			// Four bytes at a time, the fourth (a padding channel, weight
-			// 0) whatever follows; the last pixel byte by byte.
+			// 16 pixels at a time, then four bytes at a time, the fourth
+			// (a padding channel, weight 0) whatever follows; the last
+			// pixel byte by byte.
+			n := npix &^ 15
+			if n > 0 {
+				i8Pix3To4AVX512(n/16, unsafe.Pointer(&src[0]), unsafe.Pointer(&dst[0]))
+			}
 			d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[0])), npix)
-			for p := 0; p < npix-1; p++ {
+			for p := n; p < npix-1; p++ {
 				d[p] = *(*uint32)(unsafe.Pointer(&src[3*p])) ^ 0x80808080
 			}
 			p := npix - 1

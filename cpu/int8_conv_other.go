@@ -98,3 +98,7 @@ func i8Conv1TransposeK8(n16 int, src *byte, dst *byte, gst int) {
 func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias int32, scale float32, out *int8, zero int32, lo, hi float32) {
 	panic("unreachable: i8Conv1VNNI without assembly")
 }
+
+func i8Pix3To4AVX512(n16 int, src, dst unsafe.Pointer) {
+	panic("unreachable: i8Pix3To4AVX512 without assembly")
+}
