@@ -8,16 +8,20 @@ import (
 
 // narrowTile is tile t for n output slots (channels, or groups of 4 in the
 // vec4 depthwise kernel): where n < t.N, the tile takes n (rounded up to a
-// power of two) slots and as many more pixels as keep its t.M*t.N outputs,
-// so that a narrow output (a one-channel mask, an 8-channel head) does not
-// leave most accumulators idle.
+// power of two) slots and more pixels, up to t.M*t.N outputs but at most
+// max(t.M, maxNarrowM) pixels, so that a narrow output (a one-channel
+// mask, an 8-channel head) does not leave most accumulators idle, nor
+// hold 64 pixels' offsets per invocation in the CONV_2D kernel.
 func narrowTile(t Tile, n int) Tile {
 	if n >= t.N {
 		return t
 	}
 	tn := 1 << bits.Len(uint(n-1))
-	return Tile{M: t.M * t.N / tn, N: tn}
+	return Tile{M: min(t.M*t.N/tn, max(t.M, maxNarrowM)), N: tn}
 }
+
+// maxNarrowM caps the pixels narrowTile gives a tile.
+const maxNarrowM = 16
 
 // tiledPipeline returns the pipeline of a register-tiled kernel (x: tiles
 // of t.N of the slots output slots, y: tiles of t.M pixels or rows) with
