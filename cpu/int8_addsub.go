@@ -113,6 +113,7 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 	// zo<<sh, must stay below 2^31. Wide: ma and mb must fit in int32.
 	narrow := int(math.Floor(math.Log2(float64(1<<31) / (256*(math.Abs(rA)+math.Abs(rB)) + 132))))
 	wide := int(math.Floor(math.Log2(float64(1<<31-1) / max(math.Abs(rA), math.Abs(rB)))))
+	var hard []int // input pairs (a<<8 | b) some candidate got wrong: tried first
 	for _, w := range []bool{false, true} {
 		top := narrow
 		if w {
@@ -130,7 +131,7 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 						continue
 					}
 					l := &addLin{ma: ma, mb: mb, bias: -int64(za)*ma - int64(zb)*mb, add: int64(1)<<(sh-1) + int64(zo)<<sh, lo: int64(lo), hi: int64(hi), sh: int64(sh), wide: w}
-					if l.matches(t) {
+					if l.matches(t, &hard) {
 						return l
 					}
 				}
@@ -141,28 +142,41 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 }
 
 // matches reports whether the linear form equals t on every pair of
-// int8 inputs, a narrow one without leaving int32 on the way.
-func (l *addLin) matches(t *lut16) bool {
-	const lim = 1<<31 - 1
+// int8 inputs, a narrow one without leaving int32 on the way. It tries
+// the pairs in *hard first (near-ties of the three roundings that sink
+// most candidates) and adds the pair that sinks this one, if new.
+func (l *addLin) matches(t *lut16, hard *[]int) bool {
 	if !l.wide && max(abs64(l.bias), abs64(l.add)) >= 1<<30 {
 		return false
 	}
-	for a := range 256 {
-		qa := int32(int8(a))
-		for b := range 256 {
-			qb := int32(int8(b))
-			if !l.wide {
-				acc := int64(qa)*l.ma + int64(qb)*l.mb + l.bias
-				if v := acc + l.add; v > lim || v-1 < -lim || acc > lim || acc < -lim {
-					return false
-				}
+	for _, p := range *hard {
+		if !l.matchesAt(t, p) {
+			return false
+		}
+	}
+	for p := range 1 << 16 {
+		if !l.matchesAt(t, p) {
+			if len(*hard) < 16 {
+				*hard = append(*hard, p)
 			}
-			if byte(l.at(qa, qb)) != t[a<<8|b] {
-				return false
-			}
+			return false
 		}
 	}
 	return true
+}
+
+// matchesAt reports whether the linear form gives t's byte for the input
+// pair p = a<<8 | b, a narrow form without leaving int32.
+func (l *addLin) matchesAt(t *lut16, p int) bool {
+	const lim = 1<<31 - 1
+	qa, qb := int32(int8(p>>8)), int32(int8(p))
+	if !l.wide {
+		acc := int64(qa)*l.ma + int64(qb)*l.mb + l.bias
+		if v := acc + l.add; v > lim || v-1 < -lim || acc > lim || acc < -lim {
+			return false
+		}
+	}
+	return byte(l.at(qa, qb)) == t[p]
 }
 
 func abs64(v int64) int64 { return max(v, -v) }
