@@ -182,3 +182,16 @@ func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias 
 //
 //go:noescape
 func i8Pix3To4AVX512(n16 int, src, dst unsafe.Pointer)
+
+// i8ConvRowVNNIH16 is i8ConvRowVNNI16 with the hybrid epilogue
+// (hybridEpiAVX2's arithmetic, on float32 outputs ostep bytes apart): out
+// = clamp(float(acc - corr×wsum) × s1 × s2 + bias, lo, hi); bias holds
+// -0 where the op has none (adding it changes nothing).
+//
+//go:noescape
+func i8ConvRowVNNIH16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)
+
+// i8ConvRowVNNIH32 is i8ConvRowVNNIH16 for blocks of 32 channels.
+//
+//go:noescape
+func i8ConvRowVNNIH32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)

@@ -1,6 +1,9 @@
 package cpu
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // The fused int8 convolution (AVX-512 VNNI, XNNPACK's requantization, not
 // hybrid): one call per output row and channel block accumulates tiles of
@@ -13,12 +16,61 @@ func (e *i8Conv) fusedOK(r *i8Requant) bool {
 	return e.isa == i8VNNI && r.xnn && !e.epi.hybrid
 }
 
+// negZero is a row of -0 (float32): the bias of hybrid ops without one
+// (x + -0 is x, -0 included).
+var negZero = func() []float32 {
+	v := make([]float32, 2048+64)
+	for i := range v {
+		v[i] = float32(math.Copysign(0, -1))
+	}
+	return v
+}()
+
+// rowsHybridFused computes output rows [lo, hi) (over batch × height) of
+// the hybrid convolution with the fused VNNI kernels and the hybrid
+// epilogue.
+func (e *i8Conv) rowsHybridFused(lo, hi int) {
+	g, h := e.g, e.epi.hy
+	ntaps := len(e.offs)
+	rowB := e.pw * e.kp
+	for row := lo; row < hi; row++ {
+		n, oy := row/g.outH, row%g.outH
+		b := row * g.outW / h.hw // the batch (of the quantization)
+		x := &e.buf[(n*e.ph+oy*g.strideH)*rowB]
+		corr := e.off + h.zero[b]
+		s1, s2 := h.scale, h.sf[b]
+		if h.scaleFirst {
+			s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
+		}
+		bias := negZero
+		if h.bias != nil {
+			bias = h.biasPad
+		}
+		for blk := 0; blk < e.nblk; blk++ {
+			c0 := blk * e.nb
+			nc := min(e.nb, g.outC-c0)
+			mask := 1<<uint(nc) - 1
+			w := &e.w[blk*ntaps*e.kp*e.nb]
+			out := &h.out[row*g.outW*g.outC+c0]
+			if e.nb == 16 {
+				i8ConvRowVNNIH16(g.outW, x, g.strideW*e.kp, e.kp/4, ntaps, &e.offs[0], w, &e.wsum[c0], &s1[c0], out, g.outC*4, &bias[c0], mask, corr, s2, h.lo, h.hi)
+			} else {
+				i8ConvRowVNNIH32(g.outW, x, g.strideW*e.kp, e.kp/4, ntaps, &e.offs[0], w, &e.wsum[c0], &s1[c0], out, g.outC*4, &bias[c0], mask, corr, s2, h.lo, h.hi)
+			}
+		}
+	}
+}
+
 // runFused computes the convolution of the padded buffer into the int8
 // output.
 func (e *i8Conv) runFused(pl *pool) {
 	g := e.g
 	rows := g.batch * g.outH
 	cost := g.outW * e.nblk * e.nb * len(e.offs) * e.kp
+	if e.epi.hybrid {
+		pl.run(rows, grainFor(cost/4), e.rowsHybridFused)
+		return
+	}
 	pl.run(rows, grainFor(cost/4), e.rowsFused)
 }
 

@@ -332,7 +332,7 @@ func (e *i8Conv) run(pl *pool, in []int8, zero []int32) {
 		e.runOne(pl)
 		return
 	}
-	if e.fused {
+	if e.fused || (e.epi.hybrid && e.isa == i8VNNI && len(e.epi.hy.biasPad) >= e.nblk*e.nb && e.nblk*e.nb <= len(negZero)) {
 		e.runFused(pl)
 		return
 	}

@@ -196,7 +196,7 @@ func (x *opCtx) newHybrid(a convArgs, nch, axis, rows int, asymmetric bool) (*hy
 // activation bounds) and input quantizer of a hybrid op with weight scales
 // (one per output channel) and rows batches of n input values in all.
 func newHybridEpi(scales []float32, rows, n int, asymmetric bool) (*hybridEpi, *hybridInput) {
-	np := (len(scales)+7)&^7 + 8
+	np := (len(scales)+31)&^31 + 8 // whole 32-channel blocks (fused VNNI kernels) and an AVX2 tail
 	h := &hybridEpi{scale: make([]float32, np), sf: make([]float32, rows), zero: make([]int32, rows),
 		np: np, biasPad: make([]float32, np), sfs: make([]float32, rows*np)}
 	copy(h.scale, scales)

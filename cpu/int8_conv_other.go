@@ -102,3 +102,11 @@ func i8Conv1VNNI(n, ntaps, ng int, toffs *int, gst int, x *byte, w *int32, bias 
 func i8Pix3To4AVX512(n16 int, src, dst unsafe.Pointer) {
 	panic("unreachable: i8Pix3To4AVX512 without assembly")
 }
+
+func i8ConvRowVNNIH16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
+	panic("unreachable: i8ConvRowVNNIH16 without assembly")
+}
+
+func i8ConvRowVNNIH32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
+	panic("unreachable: i8ConvRowVNNIH32 without assembly")
+}

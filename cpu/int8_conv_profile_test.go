@@ -18,7 +18,8 @@ import (
 // DEPTHWISE_CONV_2D and FULLY_CONNECTED op of NAME_f32.tflite and
 // NAME_int8.tflite in FP16TOOL_INT8_SPEED_DIR side by side (the ops pair
 // up in order), for the fixtures listed in FP16TOOL_INT8_PROFILE
-// (comma-separated), and prints the layers by int8 CPU time with their
+// (comma-separated; NAME_dyn.tflite instead of NAME_int8.tflite with
+// FP16TOOL_INT8_PROFILE_DYN set), and prints the layers by int8 CPU time with their
 // shapes and int8/float32 ratios: where the int8 convolutions lose time.
 // Only with both variables set.
 func TestInt8ConvProfile(t *testing.T) {
@@ -27,6 +28,10 @@ func TestInt8ConvProfile(t *testing.T) {
 		t.Skip("set FP16TOOL_INT8_SPEED_DIR and FP16TOOL_INT8_PROFILE")
 	}
 	runs := envInt("FP16TOOL_COMPARE_RUNS", 20)
+	cmpKind := "int8"
+	if os.Getenv("FP16TOOL_INT8_PROFILE_DYN") != "" {
+		cmpKind = "dyn"
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for _, name := range strings.Split(names, ",") {
@@ -36,7 +41,7 @@ func TestInt8ConvProfile(t *testing.T) {
 			fi, ii int
 		}
 		var per [2][]layer
-		for k, kind := range []string{"f32", "int8"} {
+		for k, kind := range []string{"f32", cmpKind} {
 			m, err := tflite.LoadFile(filepath.Join(dir, name+"_"+kind+".tflite"))
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +86,7 @@ func TestInt8ConvProfile(t *testing.T) {
 			}
 		}
 		if len(per[0]) != len(per[1]) {
-			t.Fatalf("%s: %d float32 conv ops, %d int8", name, len(per[0]), len(per[1]))
+			t.Fatalf("%s: %d float32 conv ops, %d %s", name, len(per[0]), len(per[1]), cmpKind)
 		}
 		ls := per[1]
 		var sf, si float64
@@ -92,7 +97,7 @@ func TestInt8ConvProfile(t *testing.T) {
 		}
 		sort.Slice(ls, func(a, b int) bool { return ls[a].i-ls[a].f/4 > ls[b].i-ls[b].f/4 })
 		var b strings.Builder
-		fmt.Fprintf(&b, "\n%s: conv+dw+fc f32 %.0f us, int8 %.0f us, int8/f32 %.2f (layers by int8 - f32/4)\n", name, sf, si, si/sf)
+		fmt.Fprintf(&b, "\n%s: conv+dw+fc f32 %.0f us, %s %.0f us, %s/f32 %.2f (layers by %s - f32/4)\n", name, sf, cmpKind, si, cmpKind, si/sf, cmpKind)
 		for _, l := range ls[:min(len(ls), 25)] {
 			fmt.Fprintf(&b, "%4d %6.1f %6.1f %.2f  %s\n", l.ii, l.f, l.i, l.i/l.f, l.desc)
 		}

@@ -281,7 +281,7 @@ func TestHybridFastMatchesReference(t *testing.T) {
 				e.run(pl, hin.q, h.zero)
 			}
 			for i := range want {
-				if got[i] != want[i] {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) { // bits: -0 is not 0
 					t.Fatalf("%s dw=%v fc=%v, geometry %+v: output %d is %g, want %g", i8ISAName(isa), dw, fc, *g, i, got[i], want[i])
 				}
 			}
