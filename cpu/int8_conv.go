@@ -27,8 +27,10 @@ import (
 //
 // with s[c] = input scale × weight scale[c] / output scale in float32
 // (TFLite's fixed point again when some s[c] is outside XNNPACK's
-// [2^-32, 256)). The fast kernels (int8_conv_gemm.go, int8_dw.go) compute
-// the same bytes as these loops in either mode.
+// [2^-32, 256)). The fast kernels (int8_conv_gemm.go, int8_dw.go; with
+// AVX-512 VNNI and XNNPACK's requantization int8_conv_fused.go,
+// int8_conv_one.go and int8_dw_vnni.go, which requantize in registers)
+// compute the same bytes as these loops in either mode.
 
 func init() {
 	qbuiltins[graph.OpConv2D] = prepareConv2DInt8

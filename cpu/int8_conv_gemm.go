@@ -12,7 +12,10 @@ import (
 // weights are packed at compile time, and a microkernel computes the int32
 // accumulators of 4 output pixels × one block of output channels over all
 // taps; an epilogue requantizes them to int8 (or rescales them to float
-// for the hybrid kernels).
+// for the hybrid kernels). With AVX-512 VNNI the microkernel runs whole
+// output rows and requantizes (or rescales) in registers
+// (int8_conv_fused.go), and a layer with one output channel puts 16
+// pixels in the lanes instead (int8_conv_one.go).
 //
 // Σ w × (x - z) = Σ w × x' - (z + o) × Σ w, where x' = x + o is what the
 // microkernel reads: the correction (z + o) × Σ w is folded into the bias.
