@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"slices"
 
 	qm "github.com/fp16tool/fp16tool/int8"
 
@@ -73,7 +74,7 @@ func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, 
 	if !useAddSubAsm {
 		return nil
 	}
-	if l := findAddLin(d, t, za, zb, zo, lo, hi, rA, rB); l != nil {
+	if l := findAddLin(d, t, za, zb, zo, lo, hi, rA, rB, maxAddFixes); l != nil {
 		return func(a, b, out []byte) { addLinApply(l, t, a, b, out) }
 	}
 	return func(a, b, out []byte) { addSubApply(v, t, a, b, out) }
@@ -85,15 +86,28 @@ func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, 
 // division by 2^sh rounding half away from zero as TFLite's does. A narrow
 // form keeps every value in int32 (addLinAVX512, addLinAVX2: sixteen or
 // eight lanes); a wide one has 32-bit multipliers and an int64 sum
-// (addLin64AVX512: eight lanes). The assembly reads the fields by offset:
-// keep their order.
+// (addLin64AVX512: eight lanes). A narrow form may also carry up to two
+// fixes: input pairs (fixA, fixB) whose output is fixV rather than the
+// form's (addLinFixAVX512; unused slots hold an impossible pair). The
+// assembly reads the fields by offset: keep their order.
 type addLin struct {
 	ma, mb, bias, add, lo, hi, sh int64
+	fixA, fixB, fixV              [maxAddFixes]int64
+	fixes                         int64
 	wide                          bool
 }
 
+// maxAddFixes is the number of fixed input pairs a narrow linear form may
+// carry (each costs three instructions per sixteen elements).
+const maxAddFixes = 2
+
 // at is the linear form's output for the raw inputs qa and qb.
 func (l *addLin) at(qa, qb int32) int32 {
+	for j := range l.fixes {
+		if int64(qa) == l.fixA[j] && int64(qb) == l.fixB[j] {
+			return int32(l.fixV[j])
+		}
+	}
 	acc := int64(qa)*l.ma + int64(qb)*l.mb + l.bias
 	return int32(min(max((acc+l.add+acc>>63)>>l.sh, l.lo), l.hi))
 }
@@ -101,11 +115,12 @@ func (l *addLin) at(qa, qb int32) int32 {
 // findAddLin looks for a linear form (addLin) equal to the table t on all
 // 65536 input pairs, trying multipliers rA×2^sh and rB×2^sh rounded and
 // one off, for the three largest shifts of a narrow form, then (with
-// AVX-512) of a wide one; nil when none matches or the type is not INT8.
+// AVX-512) a narrow form wrong on at most fixes (up to maxAddFixes)
+// pairs, which it fixes, then a wide form; nil when none matches or the type is not INT8.
 // TFLite's ADD rounds three times, a linear form once: they differ only
 // where a sum falls within a tiny distance of a rounding boundary (about
 // one pair in a million), and the check finds out.
-func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float64) *addLin {
+func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float64, fixes int) *addLin {
 	if d != graph.Int8 || math.IsNaN(rA+rB) || math.IsInf(rA+rB, 0) || rA == 0 || rB == 0 {
 		return nil
 	}
@@ -114,7 +129,15 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 	narrow := int(math.Floor(math.Log2(float64(1<<31) / (256*(math.Abs(rA)+math.Abs(rB)) + 132))))
 	wide := int(math.Floor(math.Log2(float64(1<<31-1) / max(math.Abs(rA), math.Abs(rB)))))
 	var hard []int // input pairs (a<<8 | b) some candidate got wrong: tried first
+	var fixed *addLin
+	limit := 0
+	if useAddSubAVX512 {
+		limit = min(fixes, maxAddFixes)
+	}
 	for _, w := range []bool{false, true} {
+		if w && fixed != nil {
+			return fixed
+		}
 		top := narrow
 		if w {
 			if !useAddSubAVX512 {
@@ -131,8 +154,25 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 						continue
 					}
 					l := &addLin{ma: ma, mb: mb, bias: -int64(za)*ma - int64(zb)*mb, add: int64(1)<<(sh-1) + int64(zo)<<sh, lo: int64(lo), hi: int64(hi), sh: int64(sh), wide: w}
-					if l.matches(t, &hard) {
+					if w {
+						if len(l.mismatches(t, &hard, 0)) == 0 {
+							return l
+						}
+						continue
+					}
+					bad := l.mismatches(t, &hard, limit)
+					if len(bad) == 0 {
 						return l
+					}
+					if fixed == nil && len(bad) <= limit {
+						for j := range l.fixA {
+							l.fixA[j], l.fixB[j] = 1000, 1000 // no int8 pair
+						}
+						for j, p := range bad {
+							l.fixA[j], l.fixB[j], l.fixV[j] = int64(int8(p>>8)), int64(int8(p)), int64(int8(t[p]))
+						}
+						l.fixes = int64(len(bad))
+						fixed = l
 					}
 				}
 			}
@@ -141,28 +181,35 @@ func findAddLin(d graph.DType, t *lut16, za, zb, zo, lo, hi int32, rA, rB float6
 	return nil
 }
 
-// matches reports whether the linear form equals t on every pair of
-// int8 inputs, a narrow one without leaving int32 on the way. It tries
-// the pairs in *hard first (near-ties of the three roundings that sink
-// most candidates) and adds the pair that sinks this one, if new.
-func (l *addLin) matches(t *lut16, hard *[]int) bool {
+// mismatches returns the input pairs (a<<8 | b) where the linear form
+// differs from t (a narrow one also where it leaves int32), stopping
+// after limit+1 of them. It tries the pairs in *hard first (near-ties of
+// the three roundings that sink most candidates) and adds those it finds
+// there.
+func (l *addLin) mismatches(t *lut16, hard *[]int, limit int) []int {
 	if !l.wide && max(abs64(l.bias), abs64(l.add)) >= 1<<30 {
-		return false
+		return make([]int, limit+1)
 	}
+	n := 0
 	for _, p := range *hard {
 		if !l.matchesAt(t, p) {
-			return false
+			if n++; n > limit {
+				return make([]int, n)
+			}
 		}
 	}
+	var bad []int
 	for p := range 1 << 16 {
 		if !l.matchesAt(t, p) {
-			if len(*hard) < 16 {
+			if len(*hard) < 16 && !slices.Contains(*hard, p) {
 				*hard = append(*hard, p)
 			}
-			return false
+			if bad = append(bad, p); len(bad) > limit {
+				break
+			}
 		}
 	}
-	return true
+	return bad
 }
 
 // matchesAt reports whether the linear form gives t's byte for the input
@@ -190,10 +237,14 @@ func (q quantizeMul) real() float64 { return math.Ldexp(float64(q.m), q.shift-31
 func addLinApply(l *addLin, t *lut16, a, b, out []byte) {
 	b, out = b[:len(a)], out[:len(a)]
 	n := 0
-	if l.wide {
+	if l.wide || l.fixes > 0 {
 		if useAddSubAVX512 && len(a) >= 16 {
 			n = len(a) &^ 15
-			addLin64AVX512(n, l, &a[0], &b[0], &out[0])
+			if l.wide {
+				addLin64AVX512(n, l, &a[0], &b[0], &out[0])
+			} else {
+				addLinFixAVX512(n, l, &a[0], &b[0], &out[0])
+			}
 		}
 	} else if useAddSubAVX512 && len(a) >= 16 {
 		n = len(a) &^ 15

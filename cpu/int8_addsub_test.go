@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -19,7 +20,7 @@ func TestInt8AddSubExact(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	a, b, got := allPairs(5)
-	linear, wide, int8Trials := 0, 0, 0
+	linear, wide, fixed, int8Trials := 0, 0, 0, 0
 	for trial := range 200 {
 		d := graph.Int8
 		if trial%3 == 2 {
@@ -79,25 +80,33 @@ func TestInt8AddSubExact(t *testing.T) {
 			}
 			check("addSubAsm")
 		}
-		l := findAddLin(d, tab, pa.ZeroPoint, pb.ZeroPoint, po.ZeroPoint, lo, hi,
-			ma.real()*mo.real()*(1<<leftShift), float64(sign)*mb.real()*mo.real()*(1<<leftShift))
-		if l == nil {
-			continue
-		}
-		linear++
-		for i := range a {
-			if got := byte(l.at(int32(int8(a[i])), int32(int8(b[i])))); got != tab[int(a[i])<<8|int(b[i])] {
-				t.Fatalf("trial %d: findAddLin returned %+v, which gives %d for (%d, %d), want %d", trial, *l, got, a[i], b[i], tab[int(a[i])<<8|int(b[i])])
+		for _, fixes := range []int{maxAddFixes, 0} {
+			l := findAddLin(d, tab, pa.ZeroPoint, pb.ZeroPoint, po.ZeroPoint, lo, hi,
+				ma.real()*mo.real()*(1<<leftShift), float64(sign)*mb.real()*mo.real()*(1<<leftShift), fixes)
+			if l == nil {
+				continue
 			}
-		}
-		if l.wide {
-			wide++
-		}
-		if useAddSubAsm {
+			if fixes > 0 {
+				linear++
+			}
+			if l.wide {
+				wide++
+			}
+			if l.fixes > 0 {
+				fixed++
+			}
+			for i := range a {
+				if got := byte(l.at(int32(int8(a[i])), int32(int8(b[i])))); got != tab[int(a[i])<<8|int(b[i])] {
+					t.Fatalf("trial %d: findAddLin returned %+v, which gives %d for (%d, %d), want %d", trial, *l, got, a[i], b[i], tab[int(a[i])<<8|int(b[i])])
+				}
+			}
+			if !useAddSubAsm {
+				continue
+			}
 			clear(got)
 			addLinApply(l, tab, a, b, got)
-			check("addLinApply")
-			if l.wide {
+			check(fmt.Sprintf("addLinApply %+v", *l))
+			if l.wide || l.fixes > 0 {
 				continue
 			}
 			clear(got)
@@ -109,7 +118,10 @@ func TestInt8AddSubExact(t *testing.T) {
 			check("addLinAVX2")
 		}
 	}
-	t.Logf("a linear form matched %d of %d INT8 tables (%d wide)", linear, int8Trials, wide)
+	t.Logf("a linear form matched %d of %d INT8 tables (%d narrow with fixed pairs; without fixed pairs %d wide)", linear, int8Trials, fixed, wide)
+	if useAddSubAVX512 && (fixed == 0 || wide == 0) {
+		t.Errorf("the fixed-pair (%d) or the wide (%d) form was never tried", fixed, wide)
+	}
 	if linear < int8Trials/2 {
 		t.Errorf("a linear form matched only %d of %d INT8 tables", linear, int8Trials)
 	}

@@ -65,3 +65,9 @@ func addLin64AVX512(n int, l *addLin, a, b, out *byte)
 //
 //go:noescape
 func dequantI8Asm(n int, in *int8, out *float32, zp int32, scale float32)
+
+// addLinFixAVX512 evaluates the narrow linear form l with its fixed pairs
+// sixteen elements a step, n a multiple of 16.
+//
+//go:noescape
+func addLinFixAVX512(n int, l *addLin, a, b, out *byte)

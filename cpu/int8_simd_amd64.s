@@ -350,23 +350,42 @@ mdone:
 	VZEROUPPER
 	RET
 
-// func addLinAVX512(n int, l *addLin, a, b, out *byte)
-// A narrow linear form (each int64 field read by its low half):
-// acc = a×ma + b×mb + bias; (acc + add + (acc>>31)) >> sh; clamp; the low
-// bytes of the sixteen int32 packed to a register and stored.
-TEXT ·addLinAVX512(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), CX
-	MOVQ         l+8(FP), DX
-	MOVQ         a+16(FP), SI
-	MOVQ         b+24(FP), BX
-	MOVQ         out+32(FP), DI
-	VPBROADCASTD 0(DX), Z16
-	VPBROADCASTD 8(DX), Z17
-	VPBROADCASTD 16(DX), Z18
-	VPBROADCASTD 24(DX), Z19
-	VPBROADCASTD 32(DX), Z20
-	VPBROADCASTD 40(DX), Z21
+// LINPARAMS broadcasts a narrow addLin at DX: ma, mb, bias, add, lo, hi
+// to Z16..Z21 (the low half of each int64 field), sh to X22.
+#define LINPARAMS \
+	VPBROADCASTD 0(DX), Z16  \
+	VPBROADCASTD 8(DX), Z17  \
+	VPBROADCASTD 16(DX), Z18 \
+	VPBROADCASTD 24(DX), Z19 \
+	VPBROADCASTD 32(DX), Z20 \
+	VPBROADCASTD 40(DX), Z21 \
 	VMOVQ        48(DX), X22
+
+// LINZ evaluates the narrow linear form (LINPARAMS) on the sixteen int32
+// a in A and b in B into R: acc = a×ma + b×mb + bias; (acc + add +
+// (acc>>31)) >> sh; clamped. Clobbers T; A and B are kept unless R or T.
+#define LINZ(A, B, R, T) \
+	VPMULLD Z16, A, R  \
+	VPMULLD Z17, B, T  \
+	VPADDD  T, R, R    \
+	VPADDD  Z18, R, R  \
+	VPSRAD  $31, R, T  \
+	VPADDD  Z19, R, R  \
+	VPADDD  T, R, R    \
+	VPSRAD  X22, R, R  \
+	VPMAXSD Z20, R, R  \
+	VPMINSD Z21, R, R
+
+// func addLinAVX512(n int, l *addLin, a, b, out *byte)
+// A narrow linear form sixteen elements a step (32 while it can), the low
+// bytes of the int32 results packed to a register and stored.
+TEXT ·addLinAVX512(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ l+8(FP), DX
+	MOVQ a+16(FP), SI
+	MOVQ b+24(FP), BX
+	MOVQ out+32(FP), DI
+	LINPARAMS
 
 lz32:
 	CMPQ      CX, $32
@@ -375,26 +394,8 @@ lz32:
 	VPMOVSXBD 16(SI), Z4
 	VPMOVSXBD (BX), Z1
 	VPMOVSXBD 16(BX), Z5
-	VPMULLD   Z16, Z0, Z0
-	VPMULLD   Z16, Z4, Z4
-	VPMULLD   Z17, Z1, Z1
-	VPMULLD   Z17, Z5, Z5
-	VPADDD    Z1, Z0, Z0
-	VPADDD    Z5, Z4, Z4
-	VPADDD    Z18, Z0, Z0
-	VPADDD    Z18, Z4, Z4
-	VPSRAD    $31, Z0, Z1
-	VPSRAD    $31, Z4, Z5
-	VPADDD    Z19, Z0, Z0
-	VPADDD    Z19, Z4, Z4
-	VPADDD    Z1, Z0, Z0
-	VPADDD    Z5, Z4, Z4
-	VPSRAD    X22, Z0, Z0
-	VPSRAD    X22, Z4, Z4
-	VPMAXSD   Z20, Z0, Z0
-	VPMAXSD   Z20, Z4, Z4
-	VPMINSD   Z21, Z0, Z0
-	VPMINSD   Z21, Z4, Z4
+	LINZ(Z0, Z1, Z0, Z1)
+	LINZ(Z4, Z5, Z4, Z5)
 	VPMOVDB   Z0, X0
 	VPMOVDB   Z4, X4
 	VMOVDQU   X0, (DI)
@@ -410,16 +411,7 @@ lz16:
 	JZ        lzdone
 	VPMOVSXBD (SI), Z0
 	VPMOVSXBD (BX), Z1
-	VPMULLD   Z16, Z0, Z0
-	VPMULLD   Z17, Z1, Z1
-	VPADDD    Z1, Z0, Z0
-	VPADDD    Z18, Z0, Z0
-	VPSRAD    $31, Z0, Z1
-	VPADDD    Z19, Z0, Z0
-	VPADDD    Z1, Z0, Z0
-	VPSRAD    X22, Z0, Z0
-	VPMAXSD   Z20, Z0, Z0
-	VPMINSD   Z21, Z0, Z0
+	LINZ(Z0, Z1, Z0, Z1)
 	VPMOVDB   Z0, X0
 	VMOVDQU   X0, (DI)
 
@@ -586,5 +578,46 @@ dq8:
 	JMP       dq8
 
 dqdone:
+	VZEROUPPER
+	RET
+
+// func addLinFixAVX512(n int, l *addLin, a, b, out *byte)
+// addLinAVX512 sixteen elements a step with the two fixed pairs: lanes
+// whose inputs equal (fixA[j], fixB[j]) take fixV[j].
+TEXT ·addLinFixAVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         l+8(FP), DX
+	MOVQ         a+16(FP), SI
+	MOVQ         b+24(FP), BX
+	MOVQ         out+32(FP), DI
+	LINPARAMS
+	VPBROADCASTD 56(DX), Z23
+	VPBROADCASTD 72(DX), Z24
+	VPBROADCASTD 88(DX), Z25
+	VPBROADCASTD 64(DX), Z26
+	VPBROADCASTD 80(DX), Z27
+	VPBROADCASTD 96(DX), Z28
+
+fz16:
+	TESTQ     CX, CX
+	JZ        fzdone
+	VPMOVSXBD (SI), Z0
+	VPMOVSXBD (BX), Z1
+	LINZ(Z0, Z1, Z2, Z3)
+	VPCMPEQD  Z23, Z0, K1
+	VPCMPEQD  Z24, Z1, K1, K1
+	VMOVDQA32 Z25, K1, Z2
+	VPCMPEQD  Z26, Z0, K2
+	VPCMPEQD  Z27, Z1, K2, K2
+	VMOVDQA32 Z28, K2, Z2
+	VPMOVDB   Z2, X2
+	VMOVDQU   X2, (DI)
+	ADDQ      $16, SI
+	ADDQ      $16, BX
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JMP       fz16
+
+fzdone:
 	VZEROUPPER
 	RET

@@ -41,3 +41,7 @@ func addLin64AVX512(n int, l *addLin, a, b, out *byte) {
 func dequantI8Asm(n int, in *int8, out *float32, zp int32, scale float32) {
 	panic("unreachable: dequantI8Asm without assembly")
 }
+
+func addLinFixAVX512(n int, l *addLin, a, b, out *byte) {
+	panic("unreachable: addLinFixAVX512 without assembly")
+}
