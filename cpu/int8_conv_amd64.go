@@ -195,3 +195,21 @@ func i8ConvRowVNNIH16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byt
 //
 //go:noescape
 func i8ConvRowVNNIH32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)
+
+// i8DWK3VNNIH is i8DWK3VNNI followed by the hybrid epilogue of
+// i8ConvRowVNNIH16 (16 lanes: Σw, s1 and bias vectors; float32 outputs
+// ostep bytes apart, the lanes set in mask written).
+//
+//go:noescape
+func i8DWK3VNNIH(n int, r0, r1, r2 *byte, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)
+
+// i8DWKVNNIH is i8DWKVNNI followed by the hybrid epilogue of
+// i8DWK3VNNIH.
+//
+//go:noescape
+func i8DWKVNNIH(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)
+
+// i8DWK5VNNIH is i8DWKVNNIH for kh = 5 and ng = 2.
+//
+//go:noescape
+func i8DWK5VNNIH(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)

@@ -202,19 +202,6 @@ doneL: \
 	SHRQ         $16, AX; \
 	KMOVW        AX, K2
 
-// HQ is hybridEpiAVX2's arithmetic on 16 lanes: clamp(float(acc -
-// corr×Σw) × s1 × s2 + bias), the masked lanes stored at dst.
-#define HQ(acc, ws, s1, b, k, dst) \
-	VPMULLD   ws, Z22, Z21; \
-	VPSUBD    Z21, acc, acc; \
-	VCVTDQ2PS acc, acc; \
-	VMULPS    s1, acc, acc; \
-	VMULPS    Z23, acc, acc; \
-	VADDPS    b, acc, acc; \
-	VMAXPS    acc, Z24, acc; \
-	VMINPS    acc, Z25, acc; \
-	VMOVUPS   acc, k, dst
-
 #define HQSTORE16x4 \
 	HQ(Z0, Z26, Z28, Z30, K1, (DI)); ADDQ R14, DI; \
 	HQ(Z1, Z26, Z28, Z30, K1, (DI)); ADDQ R14, DI; \

@@ -110,3 +110,15 @@ func i8ConvRowVNNIH16(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byt
 func i8ConvRowVNNIH32(n int, x *byte, xstep int, k, ntaps int, offs *int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
 	panic("unreachable: i8ConvRowVNNIH32 without assembly")
 }
+
+func i8DWK3VNNIH(n int, r0, r1, r2 *byte, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
+	panic("unreachable: i8DWK3VNNIH without assembly")
+}
+
+func i8DWKVNNIH(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
+	panic("unreachable: i8DWKVNNIH without assembly")
+}
+
+func i8DWK5VNNIH(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
+	panic("unreachable: i8DWK5VNNIH without assembly")
+}

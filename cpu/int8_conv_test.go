@@ -226,7 +226,7 @@ func TestHybridFastMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	pl := newPool(2)
 	defer pl.close()
-	for it := 0; it < 60; it++ {
+	for it := 0; it < 120; it++ {
 		g := randConvGeom(r)
 		fc := it%3 == 2
 		if fc {
@@ -236,6 +236,13 @@ func TestHybridFastMatchesReference(t *testing.T) {
 		var dg *dwGeom
 		if dw {
 			g.outC = 1 + r.IntN(100)
+			if r.IntN(2) == 0 { // 3x3 and 5x5 kernels, no dilation, rows of up to 20 pixels, whole 16-channel groups
+				g = randConvGeomK(r, 3+2*r.IntN(2), 3+2*r.IntN(2))
+				g.dilH, g.dilW = 1, 1
+				g.outH, g.padH = window(graph.PaddingSame, g.inH, g.kH, g.strideH, 1)
+				g.outW, g.padW = window(graph.PaddingSame, g.inW, g.kW, g.strideW, 1)
+				g.outC = 16 * (1 + r.IntN(6))
+			}
 			g.inC, g.kC = g.outC, 1
 			dg = &dwGeom{convGeom: *g, mult: 1}
 		}

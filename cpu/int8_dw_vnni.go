@@ -186,6 +186,10 @@ func (d *i8DW) rowsVNNI(in []int8, zero []int32, lo, hi int) {
 					rows[ky] = &s.ring[(oy*g.strideH+ky)%g.kH*v.slot+(ox0*d.cp+c0)*4]
 				}
 				nacc, p0, np := nv, p0, np // virtual pixels through the accumulators
+				if v.r == 1 && e.epi.hybrid && d.cp+16 <= len(negZero) {
+					d.fusedRowHybrid(&rows, np, p0, c0, nc)
+					continue
+				}
 				if v.fused {
 					d.fusedRow(&rows, np, p0, c0, nc)
 					if v.r == 1 || np%2 == 0 {
@@ -267,6 +271,39 @@ func (d *i8DW) fusedRow(rows *[8]*byte, np, p0, c0, nc int) {
 			i8DWK5VNNIQ(nv, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, bias, scale, &out[c], ostep, mask, r.outZero, flo, fhi)
 		default:
 			i8DWKVNNIQ(nv, g.kH, v.ng, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, bias, scale, &out[c], ostep, mask, r.outZero, flo, fhi)
+		}
+	}
+}
+
+// fusedRowHybrid is fusedRow for the hybrid epilogue (one pixel per
+// virtual pixel).
+func (d *i8DW) fusedRowHybrid(rows *[8]*byte, np, p0, c0, nc int) {
+	g, e, v := d.g, &d.conv, d.vnni
+	h := e.epi.hy
+	b := p0 / h.hw // the batch (of the quantization)
+	corr := e.off + h.zero[b]
+	s1, s2 := h.scale, h.sf[b]
+	if h.scaleFirst {
+		s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
+	}
+	bias := negZero
+	if h.bias != nil {
+		bias = h.biasPad
+	}
+	ntg := g.kH * v.ng
+	out := h.out[p0*g.outC:]
+	for cg := 0; cg < nc/16; cg++ {
+		c := c0 + cg*16
+		w := &v.w[(c0/16+cg)*ntg*64]
+		mask := 1<<uint(min(16, g.outC-c)) - 1
+		o := cg * 64
+		switch {
+		case g.kH == 3 && v.ng == 1:
+			i8DWK3VNNIH(np, add(rows[0], o), add(rows[1], o), add(rows[2], o), v.vc*4, w, &e.wsum[c], &s1[c], &out[c], g.outC*4, &bias[c], mask, corr, s2, h.lo, h.hi)
+		case g.kH == 5 && v.ng == 2:
+			i8DWK5VNNIH(np, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, &e.wsum[c], &s1[c], &out[c], g.outC*4, &bias[c], mask, corr, s2, h.lo, h.hi)
+		default:
+			i8DWKVNNIH(np, g.kH, v.ng, rows, o, 4/g.strideW*d.cp*4, v.vc*4, w, &e.wsum[c], &s1[c], &out[c], g.outC*4, &bias[c], mask, corr, s2, h.lo, h.hi)
 		}
 	}
 }

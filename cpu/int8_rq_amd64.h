@@ -42,3 +42,34 @@
 	VBROADCASTSS lo, Z18; \
 	VBROADCASTSS hi, Z19; \
 	VPBROADCASTD zero, Z20
+
+// HQ is hybridEpiAVX2's arithmetic on 16 lanes: clamp(float(acc -
+// corr×Σw) × s1 × s2 + bias), the masked lanes stored at dst.
+#define HQ(acc, ws, s1, b, k, dst) \
+	VPMULLD   ws, Z22, Z21; \
+	VPSUBD    Z21, acc, acc; \
+	VCVTDQ2PS acc, acc; \
+	VMULPS    s1, acc, acc; \
+	VMULPS    Z23, acc, acc; \
+	VADDPS    b, acc, acc; \
+	VMAXPS    acc, Z24, acc; \
+	VMINPS    acc, Z25, acc; \
+	VMOVUPS   acc, k, dst
+
+// HSETUP16 loads HQ's constants for one block of 16 channels: Σw Z26, s1
+// Z28, bias Z30, corr Z22, s2 Z23, lo Z24, hi Z25, store mask K1 (the
+// arguments are the functions' FP operands).
+#define HSETUP16(wsum, s1, bias, corr, s2, lo, hi, mask) \
+	MOVQ         wsum, AX; \
+	VMOVDQU32    (AX), Z26; \
+	MOVQ         s1, AX; \
+	VMOVDQU32    (AX), Z28; \
+	MOVQ         bias, AX; \
+	VMOVDQU32    (AX), Z30; \
+	MOVL         corr, AX; \
+	VPBROADCASTD AX, Z22; \
+	VBROADCASTSS s2, Z23; \
+	VBROADCASTSS lo, Z24; \
+	VBROADCASTSS hi, Z25; \
+	MOVQ         mask, AX; \
+	KMOVW        AX, K1
