@@ -26,6 +26,21 @@ var negZero = func() []float32 {
 	return v
 }()
 
+// batchParams returns what the fused kernels' hybrid epilogue takes for
+// batch b of a kernel reading x + off: the correction corr = off + z_b,
+// the per-channel and scalar factors s1 and s2, and the bias (-0 when
+// none).
+func (h *hybridEpi) batchParams(off int32, b int) (corr int32, s1 []float32, s2 float32, bias []float32) {
+	corr, s1, s2, bias = off+h.zero[b], h.scale, h.sf[b], negZero
+	if h.scaleFirst {
+		s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
+	}
+	if h.bias != nil {
+		bias = h.biasPad
+	}
+	return corr, s1, s2, bias
+}
+
 // rowsHybridFused computes output rows [lo, hi) (over batch × height) of
 // the hybrid convolution with the fused VNNI kernels and the hybrid
 // epilogue.
@@ -37,15 +52,7 @@ func (e *i8Conv) rowsHybridFused(lo, hi int) {
 		n, oy := row/g.outH, row%g.outH
 		b := row * g.outW / h.hw // the batch (of the quantization)
 		x := &e.buf[(n*e.ph+oy*g.strideH)*rowB]
-		corr := e.off + h.zero[b]
-		s1, s2 := h.scale, h.sf[b]
-		if h.scaleFirst {
-			s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
-		}
-		bias := negZero
-		if h.bias != nil {
-			bias = h.biasPad
-		}
+		corr, s1, s2, bias := h.batchParams(e.off, b)
 		for blk := 0; blk < e.nblk; blk++ {
 			c0 := blk * e.nb
 			nc := min(e.nb, g.outC-c0)

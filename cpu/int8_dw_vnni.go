@@ -281,15 +281,7 @@ func (d *i8DW) fusedRowHybrid(rows *[8]*byte, np, p0, c0, nc int) {
 	g, e, v := d.g, &d.conv, d.vnni
 	h := e.epi.hy
 	b := p0 / h.hw // the batch (of the quantization)
-	corr := e.off + h.zero[b]
-	s1, s2 := h.scale, h.sf[b]
-	if h.scaleFirst {
-		s1, s2 = h.sfs[b*h.np:(b+1)*h.np], 1
-	}
-	bias := negZero
-	if h.bias != nil {
-		bias = h.biasPad
-	}
+	corr, s1, s2, bias := h.batchParams(e.off, b)
 	ntg := g.kH * v.ng
 	out := h.out[p0*g.outC:]
 	for cg := 0; cg < nc/16; cg++ {
