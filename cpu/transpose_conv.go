@@ -135,6 +135,16 @@ func (c *compiler) transposeConvKernel(g *convGeom, in, w, bias, out *tensor) ke
 		if bias != nil {
 			b = bias.f32()
 		}
+		if t := newTconv2x2(g, w.f32(), b); t != nil {
+			var src, dst []float32
+			work := func(lo, hi int) { t.rows(src, dst, lo, hi) }
+			pl := c.pool
+			return func() error {
+				src, dst = in.f32(), out.f32()
+				pl.run(g.batch*g.inH, grainFor(g.inW*g.inC*4), work)
+				return nil
+			}
+		}
 		t := newTransposeFast(g, w.f32(), b)
 		var src []float32
 		work := func(lo, hi int) { t.gemm.compute(src, t.cols, lo, hi) }
