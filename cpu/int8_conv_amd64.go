@@ -213,3 +213,8 @@ func i8DWKVNNIH(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, w
 //
 //go:noescape
 func i8DWK5VNNIH(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32)
+
+// hybridQuantAVX512 is hybridQuantAVX2 for n a multiple of 16 (AVX-512).
+//
+//go:noescape
+func hybridQuantAVX512(n int, x *float32, q *int8, inv, zero, lo, hi float32)

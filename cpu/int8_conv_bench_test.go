@@ -20,6 +20,8 @@ func BenchmarkInt8VsFloat(b *testing.B) {
 		{name: "conv1x1_28x28x128to256", code: graph.OpConv2D, in: []int{1, 28, 28, 128}, w: []int{256, 1, 1, 128}, opts: conv(1)},
 		{name: "dw3x3_112x112x32", code: graph.OpDepthwiseConv2D, in: []int{1, 112, 112, 32}, w: []int{1, 3, 3, 32}, axis: 3,
 			opts: graph.DepthwiseConv2DOptions{Padding: graph.PaddingSame, StrideH: 1, StrideW: 1, DepthMultiplier: 1, Activation: graph.ActRelu6, DilationH: 1, DilationW: 1}},
+		{name: "dw3x3_26x26x128", code: graph.OpDepthwiseConv2D, in: []int{1, 26, 26, 128}, w: []int{1, 3, 3, 128}, axis: 3,
+			opts: graph.DepthwiseConv2DOptions{Padding: graph.PaddingValid, StrideH: 1, StrideW: 1, DepthMultiplier: 1, Activation: graph.ActRelu6, DilationH: 1, DilationW: 1}},
 		{name: "fc_1024to1001", code: graph.OpFullyConnected, in: []int{1, 1024}, w: []int{1001, 1024}, opts: graph.FullyConnectedOptions{}},
 	}
 	for i, s := range specs {

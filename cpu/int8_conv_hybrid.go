@@ -124,6 +124,7 @@ type hybridInput struct {
 	rows       int // batches
 	asymmetric bool
 	vec        bool // AVX2 min/max and quantization
+	wide       bool // and AVX-512 quantization
 }
 
 // quantize quantizes in (rows of equal length) into h.q, filling sf and
@@ -164,8 +165,15 @@ func (h *hybridInput) quantizeRow(v []float32, q []int8) (scale float32, zero in
 		clear(q)
 		return scale, zero
 	}
-	if n8 > 0 {
-		hybridQuantAVX2(n8, &v[0], &q[0], inv, float32(zero), float32(qmin), float32(qmax))
+	n16 := 0
+	if h.wide {
+		n16 = n8 &^ 15
+	}
+	if n16 > 0 {
+		hybridQuantAVX512(n16, &v[0], &q[0], inv, float32(zero), float32(qmin), float32(qmax))
+	}
+	if n16 < n8 {
+		hybridQuantAVX2(n8-n16, &v[n16], &q[n16], inv, float32(zero), float32(qmin), float32(qmax))
 	}
 	for i := n8; i < len(v); i++ {
 		q[i] = qm.QuantizeValue(v[i], inv, zero, qmin, qmax)
@@ -200,7 +208,7 @@ func newHybridEpi(scales []float32, rows, n int, asymmetric bool) (*hybridEpi, *
 	h := &hybridEpi{scale: make([]float32, np), sf: make([]float32, rows), zero: make([]int32, rows),
 		np: np, biasPad: make([]float32, np), sfs: make([]float32, rows*np)}
 	copy(h.scale, scales)
-	return h, &hybridInput{q: make([]int8, n), rows: rows, asymmetric: asymmetric, vec: i8ISA != i8Go}
+	return h, &hybridInput{q: make([]int8, n), rows: rows, asymmetric: asymmetric, vec: i8ISA != i8Go, wide: i8ISA == i8VNNI}
 }
 
 // prepareConv2DHybrid is CONV_2D with float32 activations and INT8

@@ -133,3 +133,37 @@ heNoBias:
 	JNZ     hePix
 	VZEROUPPER
 	RET
+
+// func hybridQuantAVX512(n int, x *float32, q *int8, inv, zero, lo, hi float32)
+//
+// hybridQuantAVX2 on 16 lanes at a time (n a multiple of 16).
+TEXT ·hybridQuantAVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         q+16(FP), DI
+	VBROADCASTSS inv+24(FP), Z10
+	VBROADCASTSS zero+28(FP), Z11
+	VBROADCASTSS lo+32(FP), Z12
+	VBROADCASTSS hi+36(FP), Z13
+	MOVL         $0x3EFFFFFF, AX  // 0.49999997
+	VPBROADCASTD AX, Z14
+	MOVL         $0x80000000, AX
+	VPBROADCASTD AX, Z15
+
+hq512Loop:
+	VMULPS     (SI), Z10, Z0
+	VADDPS     Z11, Z0, Z0
+	VMAXPS     Z0, Z12, Z0
+	VMINPS     Z0, Z13, Z0
+	VPANDD     Z15, Z0, Z1
+	VPORD      Z14, Z1, Z1
+	VADDPS     Z1, Z0, Z0
+	VCVTTPS2DQ Z0, Z0
+	VPMOVDB    Z0, X0
+	VMOVDQU    X0, (DI)
+	ADDQ       $64, SI
+	ADDQ       $16, DI
+	SUBQ       $16, CX
+	JNZ        hq512Loop
+	VZEROUPPER
+	RET

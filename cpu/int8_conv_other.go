@@ -122,3 +122,7 @@ func i8DWKVNNIH(n, kh, ng int, rows *[8]*byte, off, gstep, xstep int, w *byte, w
 func i8DWK5VNNIH(n int, rows *[8]*byte, off, gstep, xstep int, w *byte, wsum *int32, s1 *float32, out *float32, ostep int, bias *float32, mask int, corr int32, s2, lo, hi float32) {
 	panic("unreachable: i8DWK5VNNIH without assembly")
 }
+
+func hybridQuantAVX512(n int, x *float32, q *int8, inv, zero, lo, hi float32) {
+	panic("unreachable: hybridQuantAVX512 without assembly")
+}

@@ -316,8 +316,12 @@ func TestHybridQuantizeVector(t *testing.T) {
 		if it%50 == 0 {
 			clear(v)
 		}
-		for _, asym := range []bool{true, false} {
-			h := &hybridInput{asymmetric: asym, vec: true}
+		for k := 0; k < 4; k++ {
+			asym, wide := k%2 == 0, k >= 2 // wide: AVX-512
+			if wide && i8ISA != i8VNNI {
+				continue
+			}
+			h := &hybridInput{asymmetric: asym, vec: true, wide: wide}
 			got, want := make([]int8, len(v)), make([]int8, len(v))
 			s, z := h.quantizeRow(v, got)
 			var ws float32
