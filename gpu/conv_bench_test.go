@@ -22,6 +22,8 @@ var convLayers = []struct {
 	{convCase{"conv1x1_256x256x8_8", 1, 256, 256, 8, 8, 1, 1, 1, 1, 1, 1, graph.PaddingValid, graph.ActRelu}, false},
 	{convCase{"conv1x1_64x64x24_96", 1, 64, 64, 24, 96, 1, 1, 1, 1, 1, 1, graph.PaddingValid, graph.ActRelu}, false},
 	{convCase{"conv1x1_16x16x192_192", 1, 16, 16, 192, 192, 1, 1, 1, 1, 1, 1, graph.PaddingValid, graph.ActNone}, false},
+	{convCase{"conv1x1_16x16x160_960_heavy", 1, 16, 16, 160, 960, 1, 1, 1, 1, 1, 1, graph.PaddingValid, graph.ActNone}, false},
+	{convCase{"conv1x1_8x8x1632_272_heavy", 1, 8, 8, 1632, 272, 1, 1, 1, 1, 1, 1, graph.PaddingValid, graph.ActNone}, false},
 	{convCase{"dw3x3_128x128x24", 1, 128, 128, 24, 24, 3, 3, 1, 1, 1, 1, graph.PaddingSame, graph.ActNone}, true},
 	{convCase{"dw3x3_256x256x8", 1, 256, 256, 8, 8, 3, 3, 1, 1, 1, 1, graph.PaddingSame, graph.ActNone}, true},
 	{convCase{"dw5x5s2_64x64x96", 1, 64, 64, 96, 96, 5, 5, 2, 2, 1, 1, graph.PaddingSame, graph.ActNone}, true},
