@@ -190,9 +190,14 @@ func resizeH(src []int8, c int, cols []lerp32, dst []int32) {
 // fy in 1/2048, rounded half up.
 func resizeV(top, bot []int32, fy int32, out []int8) {
 	n := 0
-	if useResizeAsm && len(out) >= 8 {
-		n = len(out) &^ 7
-		resizeVAsm(n, &top[0], &bot[0], fy, &out[0])
+	if useResizeAVX512 && len(out) >= 32 {
+		n = len(out) &^ 31
+		resizeVAVX512(n, &top[0], &bot[0], fy, &out[0])
+	}
+	if useResizeAsm && len(out)-n >= 8 {
+		m := (len(out) - n) &^ 7
+		resizeVAsm(m, &top[n], &bot[n], fy, &out[n])
+		n += m
 	}
 	top, bot = top[:len(out)], bot[:len(out)]
 	for j := n; j < len(out); j++ {

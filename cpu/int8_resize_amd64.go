@@ -16,3 +16,11 @@ func resizeHAsm(c, ow int, src *int8, xs *lerp32, dst *int32)
 //
 //go:noescape
 func resizeVAsm(n int, top, bot *int32, fy int32, out *int8)
+
+// useResizeAVX512 selects resizeVAVX512 for the vertical pass.
+var useResizeAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+
+// resizeVAVX512 is resizeV for n a multiple of 32.
+//
+//go:noescape
+func resizeVAVX512(n int, top, bot *int32, fy int32, out *int8)

@@ -109,3 +109,48 @@ v8:
 vdone:
 	VZEROUPPER
 	RET
+
+// func resizeVAVX512(n int, top, bot *int32, fy int32, out *int8)
+// resizeVAsm 32 values a step in zmm registers, n a multiple of 32.
+TEXT ·resizeVAVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         top+8(FP), SI
+	MOVQ         bot+16(FP), BX
+	MOVL         fy+24(FP), AX
+	VPBROADCASTD AX, Z15
+	MOVQ         out+32(FP), DI
+	MOVL         $0x200000, AX
+	VPBROADCASTD AX, Z14
+
+w32:
+	TESTQ     CX, CX
+	JZ        wdone
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z2
+	VMOVDQU32 (BX), Z1
+	VMOVDQU32 64(BX), Z3
+	VPSUBD    Z0, Z1, Z1
+	VPSUBD    Z2, Z3, Z3
+	VPMULLD   Z15, Z1, Z1
+	VPMULLD   Z15, Z3, Z3
+	VPSLLD    $11, Z0, Z0
+	VPSLLD    $11, Z2, Z2
+	VPADDD    Z1, Z0, Z0
+	VPADDD    Z3, Z2, Z2
+	VPADDD    Z14, Z0, Z0
+	VPADDD    Z14, Z2, Z2
+	VPSRAD    $22, Z0, Z0
+	VPSRAD    $22, Z2, Z2
+	VPMOVDB   Z0, X0
+	VPMOVDB   Z2, X2
+	VMOVDQU   X0, (DI)
+	VMOVDQU   X2, 16(DI)
+	ADDQ      $128, SI
+	ADDQ      $128, BX
+	ADDQ      $32, DI
+	SUBQ      $32, CX
+	JMP       w32
+
+wdone:
+	VZEROUPPER
+	RET

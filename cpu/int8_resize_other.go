@@ -3,7 +3,10 @@
 package cpu
 
 // Without assembly the Go loops of resizeH and resizeV run.
-const useResizeAsm = false
+const (
+	useResizeAsm    = false
+	useResizeAVX512 = false
+)
 
 func resizeHAsm(c, ow int, src *int8, xs *lerp32, dst *int32) {
 	panic("unreachable: resizeHAsm without assembly")
@@ -11,4 +14,8 @@ func resizeHAsm(c, ow int, src *int8, xs *lerp32, dst *int32) {
 
 func resizeVAsm(n int, top, bot *int32, fy int32, out *int8) {
 	panic("unreachable: resizeVAsm without assembly")
+}
+
+func resizeVAVX512(n int, top, bot *int32, fy int32, out *int8) {
+	panic("unreachable: resizeVAVX512 without assembly")
 }
