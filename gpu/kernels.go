@@ -50,6 +50,8 @@ type Kernels struct {
 	cache map[string]*Pipeline
 	// noVec4 disables the vec4 GEMM and CONV_2D variants (for benchmarks).
 	noVec4 bool
+	// minInvocations: smaller layers get a smaller tile (layerTile).
+	minInvocations int
 }
 
 // NewKernels checks that the device supports precision p and returns an
@@ -66,7 +68,11 @@ func NewKernels(d *Device, p Precision, t Tile) (*Kernels, error) {
 	if t.M < 1 || t.N < 1 || t.M*t.N > 64 {
 		return nil, fmt.Errorf("gpu: tile %dx%d out of range (each side >= 1, at most 64 outputs)", t.M, t.N)
 	}
-	return &Kernels{d: d, prec: p, tile: t, cache: map[string]*Pipeline{}}, nil
+	k := &Kernels{d: d, prec: p, tile: t, cache: map[string]*Pipeline{}}
+	if info.Type != "cpu" {
+		k.minInvocations = gpuMinInvocations
+	}
+	return k, nil
 }
 
 // Tile is the register tile of the GEMM and convolution kernels.

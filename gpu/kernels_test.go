@@ -237,18 +237,7 @@ func TestConv2D(t *testing.T) {
 			t.Run(fmt.Sprintf("%v/%dx%d", p, tile.M, tile.N), func(t *testing.T) {
 				k := kernelsFor(t, d, p, tile)
 				for i, cc := range cases {
-					c := cc.params()
-					r := rand.New(rand.NewPCG(uint64(i), 7))
-					in := quantize(p, randVals(r, c.Batch*c.InH*c.InW*c.InC, -1, 1))
-					w := quantize(p, randVals(r, c.OutC*c.KH*c.KW*c.InC, -1, 1))
-					bias := quantize(p, randVals(r, c.OutC, -1, 1))
-					want, mag := refConv(c, 0, in, w, bias)
-					bi, bw, bb := upload(t, d, p, in), upload(t, d, p, w), upload(t, d, p, bias)
-					bo := upload(t, d, p, make([]float32, len(want)))
-					run(t, d, func(s *Sequence) error { return k.Conv2D(s, c, bi, bw, bb, bo) })
-					t.Run(cc.name, func(t *testing.T) {
-						check(t, p, c.KH*c.KW*c.InC, download(t, bo, p, len(want)), want, mag)
-					})
+					checkConv2D(t, d, k, cc, rand.New(rand.NewPCG(uint64(i), 7)))
 				}
 			})
 		}

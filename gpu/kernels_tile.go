@@ -54,7 +54,7 @@ func depthwisePixels(t Tile, outW int) int {
 // counts of a dispatch covering rows x slots outputs: every invocation of
 // a work group but those of the last has a tile, at any channel count.
 func (k *Kernels) flatTiledPipeline(op, variant string, buffers, push int, act graph.Activation, rows, slots int) (p *Pipeline, gx, gy int, err error) {
-	t := narrowTile(k.tile, slots)
+	t := layerTile(k.tile, rows, slots, k.minInvocations)
 	p, err = k.pipeline(op, variant, buffers, push, groupFlat, 1, 1, uint32(act), uint32(t.M), uint32(t.N))
 	gx, gy = flatGroups(CeilDiv(rows, t.M) * CeilDiv(slots, t.N))
 	return p, gx, gy, err
@@ -70,3 +70,25 @@ func depthwiseRowConsts(c Conv2DParams) (kw, sw int) {
 	}
 	return 0, 1
 }
+
+// layerTile is the tile of a layer of rows x slots outputs: narrowTile,
+// then, while the layer would have fewer than minInv invocations, halved
+// (its larger side first, M on a tie) down to 1x1, so that a small layer
+// (the 8x8 and 16x16 stages of the pose models) still fills a GPU's
+// compute units; 0 keeps the tile (CPU drivers, where fewer and larger
+// tiles are faster).
+func layerTile(t Tile, rows, slots, minInv int) Tile {
+	t = narrowTile(t, slots)
+	for t.M*t.N > 1 && CeilDiv(rows, t.M)*CeilDiv(slots, t.N) < minInv {
+		if t.M >= t.N {
+			t.M = (t.M + 1) / 2
+		} else {
+			t.N = (t.N + 1) / 2
+		}
+	}
+	return t
+}
+
+// gpuMinInvocations is the number of invocations below which GPU layers
+// get a smaller tile (layerTile): 128 work groups of 64.
+const gpuMinInvocations = 128 * groupFlat
