@@ -12,7 +12,7 @@ import (
 // (single thread, XNNPACK requantization) on fixture layer shapes:
 // go test ./cpu -run '^$' -bench Int8DWShapes.
 func BenchmarkInt8DWShapes(b *testing.B) {
-	for _, s := range []struct{ hw, c, k, stride int }{{256, 8, 3, 1}, {128, 24, 3, 1}, {64, 96, 3, 1}, {128, 16, 3, 2}, {16, 336, 5, 1}, {130, 32, 3, 2}, {34, 144, 3, 2}} {
+	for _, s := range []struct{ hw, c, k, stride int }{{256, 8, 3, 1}, {128, 24, 3, 1}, {64, 96, 3, 1}, {128, 16, 3, 2}, {16, 336, 5, 1}, {130, 32, 3, 2}, {34, 144, 3, 2}, {8, 1632, 5, 1}, {16, 960, 5, 1}} {
 		b.Run(fmt.Sprintf("%dx%dx%d_k%d_s%d", s.hw, s.hw, s.c, s.k, s.stride), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))
 			cg := &convGeom{batch: 1, inH: s.hw, inW: s.hw, inC: s.c, outC: s.c, kH: s.k, kW: s.k, kC: 1,

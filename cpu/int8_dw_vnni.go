@@ -162,6 +162,10 @@ func (d *i8DW) rowsVNNI(in []int8, zero []int32, lo, hi int) {
 	var acc [i8DWAcc]int32
 	var rows [8]*byte
 	chunk := (i8DWAcc / e.nb) &^ (v.r - 1)
+	hfused := v.r == 1 && e.epi.hybrid && d.cp+16 <= len(negZero)
+	if v.fused || hfused {
+		chunk = g.outW // no accumulators but an odd pixel's: whole rows
+	}
 	ntg := g.kH * v.ng
 	gstep := 4 / g.strideW * d.cp * 4
 	for r := lo; r < hi; r++ {
@@ -186,7 +190,7 @@ func (d *i8DW) rowsVNNI(in []int8, zero []int32, lo, hi int) {
 					rows[ky] = &s.ring[(oy*g.strideH+ky)%g.kH*v.slot+(ox0*d.cp+c0)*4]
 				}
 				nacc, p0, np := nv, p0, np // virtual pixels through the accumulators
-				if v.r == 1 && e.epi.hybrid && d.cp+16 <= len(negZero) {
+				if hfused {
 					d.fusedRowHybrid(&rows, np, p0, c0, nc)
 					continue
 				}
