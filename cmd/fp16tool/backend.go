@@ -22,7 +22,7 @@ type backendFlags struct {
 func (b *backendFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&b.name, "backend", "cpu", "backend to run on: auto (Vulkan on a GPU, else the CPU), "+strings.Join(engine.Names(), ", "))
-	f.StringVar(&b.precision, "gpu-precision", "", "Vulkan `precision`: fp16 (float16 storage and arithmetic), fp32acc (float16 storage, float32 arithmetic) or fp32; default: what 'fp16tool devices' recommends for the device")
+	f.StringVar(&b.precision, "gpu-precision", "", "Vulkan `precision`: fp16 (float16 storage and arithmetic), fp32acc (float16 storage, float32 arithmetic) or fp32; with float16 storage the few ops next to small outputs run in float32 (the precision plan); default: what 'fp16tool devices' recommends for the device")
 }
 
 // choose returns the backend the flags name. "auto" is the Vulkan backend
