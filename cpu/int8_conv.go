@@ -100,8 +100,13 @@ func (x *opCtx) int8Requant(a convArgs, nch, axis int) (*i8Requant, error) {
 		m, sh := qm.QuantizeMultiplier(float64(in.Scale) * float64(s) / float64(out.Scale))
 		r.mult[c], r.shift[c] = m, int32(sh)
 		r.fscale[c] = in.Scale * s / out.Scale
-		if !(r.fscale[c] >= 1.0/(1<<32) && r.fscale[c] < 256) {
-			r.xnn = false // XNNPACK refuses the op; TFLite's kernel runs
+		// XNNPACK refuses weight scales that are not positive normal
+		// floats and requantization factors of 256 and more (it has no
+		// lower bound on the factor: LiteRT requantizes in float32 a
+		// hand_landmark_lite FULLY_CONNECTED with a channel at 7e-11);
+		// TFLite's kernel runs then.
+		if !(r.fscale[c] < 256) || !(s >= minNormalFloat32 && s <= math.MaxFloat32) {
+			r.xnn = false
 		}
 	}
 	if r.lo, r.hi, err = actRangeQ(x, a.act, a.out, out); err != nil {
@@ -109,6 +114,9 @@ func (x *opCtx) int8Requant(a convArgs, nch, axis int) (*i8Requant, error) {
 	}
 	return r, nil
 }
+
+// minNormalFloat32 is the smallest positive normal float32 (2^-126).
+var minNormalFloat32 = math.Float32frombits(0x00800000)
 
 // weightScales returns one scale per output channel of symmetric INT8
 // weights w (per-tensor scales repeated), checking that they are quantized

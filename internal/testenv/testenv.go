@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -89,18 +90,72 @@ func AvailableFixtures() []string {
 	return out
 }
 
-// Photos returns the paths of the real photos, sorted, failing or skipping
-// when there are none.
+// Photos returns the paths of the real photos the manifests list
+// (PhotoNames), sorted, failing or skipping when any is missing. Other
+// files in PhotosDir are ignored, so that the int8 tests' split of the
+// photos into calibration and evaluation halves does not move.
 func Photos(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	for _, pat := range []string{"*.png", "*.jpg", "*.jpeg"} {
-		m, _ := filepath.Glob(filepath.Join(PhotosDir(), pat))
-		out = append(out, m...)
+	for _, n := range PhotoNames(t) {
+		p := filepath.Join(PhotosDir(), n)
+		if _, err := os.Stat(p); err != nil {
+			Missing(t, "the test photo testdata/photos/"+n, "run testdata/fetch.sh")
+		}
+		out = append(out, p)
 	}
-	sort.Strings(out)
 	if len(out) == 0 {
 		Missing(t, "the test photos", "run testdata/fetch.sh")
 	}
+	return out
+}
+
+// PersonPhotos are the photos testdata/fetch.sh installs that show what
+// the fixtures look for: a person, a face or a hand (astronaut.png from
+// python3-skimage, the others from opencv-doc). The other photos show no
+// one. The int8 tests' split (sorted, even positions calibrate) puts a
+// near face, a hand and whole bodies in each half, a colour photo of a
+// person in each.
+var PersonPhotos = []string{
+	"astronaut.png",   // calibration: a near face, upper body (colour)
+	"basketball1.png", // calibration: two people full length, far faces (grey)
+	"left06.jpg",      // evaluation: a near face, upper body (grey)
+	"left09.jpg",      // calibration: a hand holding a chessboard (grey)
+	"messi5.jpg",      // evaluation: a footballer full length, far face (colour)
+	"right04.jpg",     // evaluation: a hand holding a chessboard (grey)
+}
+
+// IsPersonPhoto reports whether the photo at path (by its file name) is
+// one of PersonPhotos.
+func IsPersonPhoto(path string) bool {
+	for _, n := range PersonPhotos {
+		if filepath.Base(path) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// PhotoManifests are the committed manifests (sha256 and file name per
+// line) of the photos testdata/fetch.sh installs, one per Debian package.
+var PhotoManifests = []string{"photos.sha256", "photos-opencv.sha256"}
+
+// PhotoNames returns the file names of every photo the manifests list,
+// sorted.
+func PhotoNames(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, m := range PhotoManifests {
+		b, err := os.ReadFile(filepath.Join(Root(), "testdata", m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) == 2 {
+				out = append(out, f[1])
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }
