@@ -159,9 +159,11 @@ func activationParams(r ActivationRange) qm.Params {
 	return qm.Asymmetric(lo, hi, qm.Int8Min, qm.Int8Max)
 }
 
+// quantOf returns the quantization parameters of an int8 activation:
+// scale and zero point only, as TFLite's converter writes them (no min/max:
+// the runtime never reads them; the calibrated range is in the report).
 func quantOf(p qm.Params) *graph.Quantization {
-	return &graph.Quantization{Scale: []float32{p.Scale}, ZeroPoint: []int64{int64(p.ZeroPoint)},
-		Min: []float32{p.Min}, Max: []float32{p.Max}}
+	return &graph.Quantization{Scale: []float32{p.Scale}, ZeroPoint: []int64{int64(p.ZeroPoint)}}
 }
 
 func paramsOf(q *graph.Quantization) qm.Params {

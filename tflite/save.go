@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 	"unsafe"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -108,6 +109,94 @@ type saver struct {
 	// zero points (all zeros, two vectors per quantized weight) and
 	// repeated shapes are most of an int8 model's non-weight bytes.
 	vecs map[string]flatbuffers.UOffsetT
+	// quants maps the vector offsets and quantized dimension of
+	// quantization tables already written in the current build to the
+	// table, so that tensors with equal parameters (an int8 activation
+	// and the RESHAPE, pooling or concatenation outputs that inherit its
+	// scale) share one table.
+	quants map[quantKey]flatbuffers.UOffsetT
+	// opts maps the text of graph-typed builtin options (plain values:
+	// padding, strides, activation, axes) already written in the current
+	// build to their table, so that ops with equal options share one.
+	opts map[string]optionsRef
+}
+
+type optionsRef struct {
+	t   schema.BuiltinOptions
+	off flatbuffers.UOffsetT
+}
+
+// optionsKey returns the exact contents of graph-typed options (the type,
+// then every field's bits: integers, booleans, floats bit for bit, int32
+// slices), and false for other values or fields of another kind.
+func optionsKey(v any) (string, bool) {
+	if _, ok := typedToFile(v); !ok {
+		return "", false
+	}
+	rv := reflect.ValueOf(deref(v))
+	if rv.Kind() != reflect.Struct {
+		return "", false
+	}
+	cp := reflect.New(rv.Type()).Elem() // addressable: float32 bits read as stored
+	cp.Set(rv)
+	rv = cp
+	key := []byte(rv.Type().String())
+	for i := range rv.NumField() {
+		f := rv.Field(i)
+		key = append(key, 0)
+		switch f.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			key = binary.LittleEndian.AppendUint64(key, uint64(f.Int()))
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			key = binary.LittleEndian.AppendUint64(key, f.Uint())
+		case reflect.Bool:
+			key = append(key, byte(btoi(f.Bool())))
+		case reflect.Float32:
+			key = binary.LittleEndian.AppendUint32(key, *(*uint32)(f.Addr().UnsafePointer()))
+		case reflect.Float64:
+			key = binary.LittleEndian.AppendUint64(key, *(*uint64)(f.Addr().UnsafePointer()))
+		case reflect.Slice:
+			if f.Type().Elem().Kind() != reflect.Int32 {
+				return "", false
+			}
+			key = binary.LittleEndian.AppendUint32(key, uint32(f.Len()))
+			for j := range f.Len() {
+				key = binary.LittleEndian.AppendUint32(key, uint32(f.Index(j).Int()))
+			}
+		default:
+			return "", false
+		}
+	}
+	return string(key), true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// options writes op options, or returns the table of equal graph-typed
+// options written before in this build.
+func (s *saver) options(b *flatbuffers.Builder, v any) (schema.BuiltinOptions, flatbuffers.UOffsetT) {
+	key, ok := optionsKey(v)
+	if !ok {
+		return packOptions(b, v)
+	}
+	if r, ok := s.opts[key]; ok {
+		return r.t, r.off
+	}
+	t, off := packOptions(b, v)
+	s.opts[key] = optionsRef{t, off}
+	return t, off
+}
+
+// quantKey identifies a QuantizationParameters table without details by
+// its (shared) vectors' offsets and its quantized dimension.
+type quantKey struct {
+	min, max, scale, zero flatbuffers.UOffsetT
+	dim                   int32
 }
 
 // maxSharedVec is the largest vector, in bytes, that the saver looks up
@@ -279,6 +368,8 @@ func (s *saver) build(offs []uint64) []byte {
 	b.Reset()
 	m := s.m
 	s.vecs = map[string]flatbuffers.UOffsetT{}
+	s.quants = map[quantKey]flatbuffers.UOffsetT{}
+	s.opts = map[string]optionsRef{}
 
 	// Constant data first: it ends up at the end of the file.
 	bufOffs := make([]flatbuffers.UOffsetT, len(s.bufs))
@@ -493,9 +584,12 @@ func (s *saver) quantizationTable(b *flatbuffers.Builder, q *graph.Quantization)
 	if len(q.ZeroPoint) > 0 {
 		zp = s.int64s(b, q.ZeroPoint)
 	}
+	key := quantKey{mn, mx, sc, zp, q.QuantizedDimension}
 	if q.Details != nil {
 		detType, _ = quantizationDetailsTypeOf(q.Details)
 		det = (&schema.QuantizationDetailsT{Type: detType, Value: q.Details}).Pack(b)
+	} else if off, ok := s.quants[key]; ok {
+		return off
 	}
 	schema.QuantizationParametersStart(b)
 	if mn != 0 {
@@ -515,7 +609,11 @@ func (s *saver) quantizationTable(b *flatbuffers.Builder, q *graph.Quantization)
 		schema.QuantizationParametersAddDetails(b, det)
 	}
 	schema.QuantizationParametersAddQuantizedDimension(b, q.QuantizedDimension)
-	return schema.QuantizationParametersEnd(b)
+	off := schema.QuantizationParametersEnd(b)
+	if det == 0 {
+		s.quants[key] = off
+	}
+	return off
 }
 
 func indexVectorTable(b *flatbuffers.Builder, t graph.IndexType, v []int32) flatbuffers.UOffsetT {
@@ -603,7 +701,7 @@ func (s *saver) op(b *flatbuffers.Builder, op *graph.Op) flatbuffers.UOffsetT {
 		mut = b.EndVector(len(op.MutatingVariableInputs))
 	}
 	if op.Options != nil {
-		optType, opts = packOptions(b, op.Options)
+		optType, opts = s.options(b, op.Options)
 	}
 	if op.Options2 != nil {
 		opt2Type, _ = builtinOptions2TypeOf(op.Options2)

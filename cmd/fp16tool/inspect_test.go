@@ -197,3 +197,49 @@ func TestInspectJunkFile(t *testing.T) {
 		wantOneLineError(t, code, out, errs, p)
 	}
 }
+
+// TestInspectBytes checks `inspect --bytes` on the fixtures: the categories
+// add up to the file size, nothing is left unattributed, the constant data
+// is the report's constant bytes, and only the sparse fixture has sparsity
+// bytes.
+func TestInspectBytes(t *testing.T) {
+	for _, path := range testenv.Models(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".tflite")
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := run(t, "inspect", "--json", "--bytes", path)
+			if code != 0 {
+				t.Fatalf("status %d: %s", code, errs)
+			}
+			var r struct {
+				FileSize      int64 `json:"file_size"`
+				ConstantBytes int64 `json:"constant_bytes"`
+				FileBytes     []struct {
+					Category string `json:"category"`
+					Bytes    int64  `json:"bytes"`
+				} `json:"file_bytes"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("JSON does not parse: %v", err)
+			}
+			by := map[string]int64{}
+			var sum int64
+			for _, b := range r.FileBytes {
+				by[b.Category] = b.Bytes
+				sum += b.Bytes
+			}
+			if sum != r.FileSize || len(r.FileBytes) == 0 {
+				t.Errorf("file_bytes add up to %d, the file has %d bytes", sum, r.FileSize)
+			}
+			if by[tflite.BytesOther] != 0 || by[tflite.BytesConstantData] != r.ConstantBytes {
+				t.Errorf("other %d bytes (want 0), constant data %d (want constant_bytes %d)", by[tflite.BytesOther], by[tflite.BytesConstantData], r.ConstantBytes)
+			}
+			if sparse := by[tflite.BytesSparsity] > 0; sparse != (name == "face_detection_full_range_sparse") {
+				t.Errorf("sparsity bytes %d", by[tflite.BytesSparsity])
+			}
+			code, txt, _ := run(t, "inspect", "--bytes", path)
+			if code != 0 || !strings.Contains(txt, "File bytes by category:") || !strings.Contains(txt, "tensor_names") {
+				t.Errorf("text: status %d, lacks the byte categories:\n%s", code, txt)
+			}
+		})
+	}
+}

@@ -66,9 +66,20 @@ type Report struct {
 	Signatures []Signature `json:"signatures"`
 	// Metadata are the named metadata entries, in file order.
 	Metadata []Metadata `json:"metadata"`
+	// FileBytes tells where the file's bytes go, by category (constant
+	// data, tensor tables, names, quantization vectors, op tables,
+	// padding, ...; see tflite.FileBytes), when asked for (`inspect
+	// --bytes`); absent otherwise.
+	FileBytes []ByteStat `json:"file_bytes,omitempty"`
 	// Warnings are problems found while inspecting (e.g. a recorded shape
 	// that disagrees with shape inference); the rest of the report stands.
 	Warnings []string `json:"warnings"`
+}
+
+// ByteStat is the number of bytes of the file in one category.
+type ByteStat struct {
+	Category string `json:"category"`
+	Bytes    int64  `json:"bytes"`
 }
 
 // Subgraph summarizes one subgraph.

@@ -122,6 +122,17 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 	})
+	section(w, "File bytes by category", len(r.FileBytes) > 0, func(tw *tabwriter.Writer) {
+		var total int64
+		for _, b := range r.FileBytes {
+			total += b.Bytes
+		}
+		for _, b := range r.FileBytes {
+			if b.Bytes > 0 {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", b.Category, group(b.Bytes), share(b.Bytes, total))
+			}
+		}
+	})
 	section(w, "Warnings", len(r.Warnings) > 0, func(tw *tabwriter.Writer) {
 		for _, s := range r.Warnings {
 			fmt.Fprintf(tw, "  %s\n", s)
