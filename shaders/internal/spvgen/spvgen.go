@@ -29,6 +29,7 @@ var Shaders = []Shader{
 	{Op: "depthwise"},
 	{Op: "depthwise", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "binary"},
+	{Op: "binary", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "cast", Variant: "in", Defines: []string{"CAST_IN"}},
 	{Op: "cast", Variant: "out", Defines: []string{"CAST_OUT"}},
 	{Op: "unary"},
