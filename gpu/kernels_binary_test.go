@@ -118,11 +118,11 @@ func TestBinaryMode(t *testing.T) {
 }
 
 // TestBinaryFast runs the fast index maps in every precision, with the
-// default elements per invocation and with 1 and 7 (on CPU drivers).
+// default elements per invocation and with 1, 7 and 13 (on CPU drivers).
 func TestBinaryFast(t *testing.T) {
 	old := CPUElems
 	defer func() { CPUElems = old }()
-	for _, e := range []int{old, 1, 7} {
+	for _, e := range []int{old, 1, 7, 13} {
 		CPUElems = e
 		t.Run(fmt.Sprint("E", e), func(t *testing.T) { runCases(t, binaryFastCases()) })
 	}

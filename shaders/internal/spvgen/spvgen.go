@@ -38,6 +38,7 @@ var Shaders = []Shader{
 	{Op: "softmax"},
 	{Op: "resize"},
 	{Op: "copy"},
+	{Op: "copy", Variant: "vec4", Defines: []string{"VEC4"}},
 	{Op: "gather"},
 	{Op: "transpose_conv"},
 	{Op: "transpose_conv", Variant: "vec4", Defines: []string{"VEC4"}},
