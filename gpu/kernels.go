@@ -468,12 +468,17 @@ func (k *Kernels) cast(s *Sequence, dir string, n int, src, dst *Buffer) error {
 	if src == nil || dst == nil || src.Size() < srcSize || dst.Size() < dstSize {
 		return fmt.Errorf("gpu: cast %s of %d elements: buffers too small or nil (need %d and %d bytes)", dir, n, srcSize, dstSize)
 	}
-	p, err := k.pipeline("cast", dir, 2, 4, groupFlat, 1, 1, 0)
+	variant, w := dir, 1
+	if n%4 == 0 && !k.noVec4 {
+		variant, w = dir+"_vec4", 4
+	}
+	e := max(k.elemsPerInvocation()/w, 1)
+	p, err := k.pipeline("cast", variant, 2, 4, groupFlat, 1, 1, 0, uint32(e))
 	if err != nil {
 		return err
 	}
-	x, y := flatGroups(n)
-	return s.Dispatch(p, []*Buffer{src, dst}, push32(n), x, y, 1)
+	x, y := flatGroups(CeilDiv(n/w, e))
+	return s.Dispatch(p, []*Buffer{src, dst}, push32(n/w), x, y, 1)
 }
 
 // Encode appends src to dst in the storage format of precision p (IEEE

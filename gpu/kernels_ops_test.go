@@ -126,7 +126,7 @@ func TestUnary(t *testing.T) {
 	}
 	var cases []opCase
 	for op := Relu; op < prelu; op++ {
-		for _, n := range []int{1, 777, 4099} {
+		for _, n := range []int{1, 777, 4099, 4, 4096} { // n % 4 == 0: vec4
 			cases = append(cases, opCase{
 				name: fmt.Sprintf("%v_%d", op, n), ins: []int{n}, lo: -12, hi: 12, outs: []int{n}, terms: 8,
 				rec: func(k *Kernels, s *Sequence, in, out []*Buffer) error {
@@ -397,12 +397,13 @@ func TestResize(t *testing.T) {
 	var cases []opCase
 	for _, bil := range []bool{true, false} {
 		for _, mode := range [][2]bool{{false, false}, {true, false}, {false, true}} {
-			for _, sz := range [][4]int{{5, 7, 11, 9}, {9, 12, 4, 5}, {1, 3, 1, 6}, {8, 8, 16, 16}} {
-				r := ResizeParams{Batch: 2, InH: sz[0], InW: sz[1], C: 3, OutH: sz[2], OutW: sz[3],
+			for _, sz := range [][5]int{{5, 7, 11, 9, 3}, {9, 12, 4, 5, 3}, {1, 3, 1, 6, 3}, {8, 8, 16, 16, 3},
+				{5, 7, 11, 9, 8}, {8, 8, 16, 16, 4}, {3, 1, 6, 2, 12}} { // C % 4 == 0: vec4
+				r := ResizeParams{Batch: 2, InH: sz[0], InW: sz[1], C: sz[4], OutH: sz[2], OutW: sz[3],
 					Bilinear: bil, AlignCorners: mode[0], HalfPixelCenters: mode[1]}
 				cases = append(cases, opCase{
 					name: fmt.Sprintf("bilinear=%v_align=%v_half=%v_%v", bil, mode[0], mode[1], sz),
-					ins:  []int{2 * sz[0] * sz[1] * 3}, outs: []int{2 * sz[2] * sz[3] * 3}, terms: 4,
+					ins:  []int{2 * sz[0] * sz[1] * sz[4]}, outs: []int{2 * sz[2] * sz[3] * sz[4]}, terms: 4,
 					rec: func(k *Kernels, s *Sequence, in, out []*Buffer) error { return k.Resize(s, r, in[0], out[0]) },
 					ref: func(in [][]float32) ([][]float64, [][]float64) {
 						w := resizeRef(r, in[0])
