@@ -341,13 +341,6 @@ func (k *Kernels) Binary(s *Sequence, op BinaryOp, act graph.Activation, aShape,
 	if err != nil {
 		return fmt.Errorf("gpu: %s: %w", name, err)
 	}
-	prod := func(s []int) int {
-		n := 1
-		for _, v := range s {
-			n *= v
-		}
-		return n
-	}
 	n := prod(outShape)
 	if n == 0 {
 		return nil
@@ -356,18 +349,90 @@ func (k *Kernels) Binary(s *Sequence, op BinaryOp, act graph.Activation, aShape,
 		[]int{prod(aShape), prod(bShape), n}); err != nil {
 		return err
 	}
-	o4 := append(make([]int, 4-len(outShape)), outShape...)
-	for i := range 4 - len(outShape) {
-		o4[i] = 1
+	mode, swap, unit := binaryMode(aShape, bShape, outShape)
+	if swap {
+		a, b = b, a
 	}
-	as, bs := strides4(aShape), strides4(bShape)
-	p, err := k.pipeline("binary", "", 3, 48, groupFlat, 1, 1, uint32(act), uint32(op))
+	if mode == binaryGeneral {
+		o4 := append([]int{1, 1, 1, 1}[:4-len(outShape)], outShape...)
+		as, bs := strides4(aShape), strides4(bShape)
+		p, err := k.pipeline("binary", "", 3, 48, groupFlat, 1, 1, uint32(act), uint32(op), uint32(mode), 0, 1)
+		if err != nil {
+			return err
+		}
+		x, y := flatGroups(n)
+		return s.Dispatch(p, []*Buffer{a, b, out}, push32(n, o4[1], o4[2], o4[3],
+			as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]), x, y, 1)
+	}
+	variant, w := "", 1
+	if n%4 == 0 && unit%4 == 0 && !k.noVec4 {
+		variant, w = "vec4", 4
+	}
+	e := k.elemsPerInvocation() / w
+	if e < 1 {
+		e = 1
+	}
+	p, err := k.pipeline("binary", variant, 3, 48, groupFlat, 1, 1, uint32(act), uint32(op), uint32(mode), b2u(swap), uint32(e))
 	if err != nil {
 		return err
 	}
-	x, y := flatGroups(n)
-	return s.Dispatch(p, []*Buffer{a, b, out}, push32(n, o4[1], o4[2], o4[3],
-		as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]), x, y, 1)
+	x, y := flatGroups(CeilDiv(n/w, e))
+	return s.Dispatch(p, []*Buffer{a, b, out}, push32(n/w, 1, 1, unit/w, 0, 0, 0, 0, 0, 0, 0, 0), x, y, 1)
+}
+
+// Index maps of binary.comp (its MODE constant).
+const (
+	binaryGeneral = iota // 4-D broadcasting through strides
+	binarySame           // both inputs have the output's shape
+	binaryInner          // b repeats along a: b's shape is a suffix of a's
+	binaryScalar         // b is a single element
+)
+
+// binaryMode picks the index map of a op b with output shape out: the mode,
+// whether the inputs are to be swapped so that the broadcast one is b,
+// and the period of b's index (its element count) for binaryInner (0 for
+// the other modes). The fast modes need the full input to
+// have the output's elements.
+func binaryMode(aShape, bShape, out []int) (mode int, swap bool, unit int) {
+	n, na, nb := prod(out), prod(aShape), prod(bShape)
+	switch {
+	case na == n && nb == n:
+		return binarySame, false, 0
+	case na == n && nb == 1:
+		return binaryScalar, false, 0
+	case nb == n && na == 1:
+		return binaryScalar, true, 0
+	case na == n && isSuffix(bShape, out):
+		return binaryInner, false, nb
+	case nb == n && isSuffix(aShape, out):
+		return binaryInner, true, na
+	}
+	return binaryGeneral, false, 1
+}
+
+// isSuffix reports whether shape, without its leading 1s, is the end of
+// out.
+func isSuffix(shape, out []int) bool {
+	for len(shape) > 0 && shape[0] == 1 {
+		shape = shape[1:]
+	}
+	if len(shape) > len(out) {
+		return false
+	}
+	tail := out[len(out)-len(shape):]
+	for i, d := range shape {
+		if tail[i] != d {
+			return false
+		}
+	}
+	return true
+}
+
+func b2u(v bool) uint32 {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // flatGroups returns a dispatch of n invocations in groupFlat-wide groups
@@ -403,12 +468,17 @@ func (k *Kernels) cast(s *Sequence, dir string, n int, src, dst *Buffer) error {
 	if src == nil || dst == nil || src.Size() < srcSize || dst.Size() < dstSize {
 		return fmt.Errorf("gpu: cast %s of %d elements: buffers too small or nil (need %d and %d bytes)", dir, n, srcSize, dstSize)
 	}
-	p, err := k.pipeline("cast", dir, 2, 4, groupFlat, 1, 1, 0)
+	variant, w := dir, 1
+	if n%4 == 0 && !k.noVec4 {
+		variant, w = dir+"_vec4", 4
+	}
+	e := max(k.elemsPerInvocation()/w, 1)
+	p, err := k.pipeline("cast", variant, 2, 4, groupFlat, 1, 1, 0, uint32(e))
 	if err != nil {
 		return err
 	}
-	x, y := flatGroups(n)
-	return s.Dispatch(p, []*Buffer{src, dst}, push32(n), x, y, 1)
+	x, y := flatGroups(CeilDiv(n/w, e))
+	return s.Dispatch(p, []*Buffer{src, dst}, push32(n/w), x, y, 1)
 }
 
 // Encode appends src to dst in the storage format of precision p (IEEE

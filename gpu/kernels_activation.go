@@ -64,8 +64,13 @@ func (k *Kernels) Unary(s *Sequence, op UnaryOp, alpha float32, n int, in, out *
 	if err := k.checkSizes(op.String(), []string{"input", "output"}, []*Buffer{in, out}, []int{n, n}); err != nil {
 		return err
 	}
-	return k.flat(s, "unary", "", n, []*Buffer{in, in, out},
-		push32(n, 1, 1, 1, 0, 0, 0, 0, f32bits(alpha)), 0, uint32(op))
+	variant, w := "", 1
+	if n%4 == 0 && !k.noVec4 {
+		variant, w = "vec4", 4
+	}
+	e := max(k.elemsPerInvocation()/w, 1)
+	return k.flat(s, "unary", variant, CeilDiv(n/w, e), []*Buffer{in, in, out},
+		push32(n/w, 1, 1, 1, 0, 0, 0, 0, f32bits(alpha)), 0, uint32(op), uint32(e))
 }
 
 // PRelu records out = in >= 0 ? in : alpha*in, alpha broadcast (NumPy
@@ -92,7 +97,7 @@ func (k *Kernels) PRelu(s *Sequence, inShape, alphaShape []int, in, alpha, out *
 	o4 := append([]int{1, 1, 1, 1}[:4-len(outShape)], outShape...)
 	as := strides4(alphaShape)
 	return k.flat(s, "unary", "", n, []*Buffer{in, alpha, out},
-		push32(n, o4[1], o4[2], o4[3], as[0], as[1], as[2], as[3], 0), 0, uint32(prelu))
+		push32(n, o4[1], o4[2], o4[3], as[0], as[1], as[2], as[3], 0), 0, uint32(prelu), 1)
 }
 
 // PoolOp selects MAX_POOL_2D or AVERAGE_POOL_2D.
@@ -180,13 +185,13 @@ func (k *Kernels) Resize(s *Sequence, r ResizeParams, in, out *Buffer) error {
 		}
 		return float32(in) / float32(out)
 	}
-	b := func(v bool) uint32 {
-		if v {
-			return 1
-		}
-		return 0
+	b := b2u
+	variant, w := "", 1
+	if r.C%4 == 0 && !k.noVec4 {
+		variant, w = "vec4", 4
 	}
-	return k.flat(s, "resize", "", n, []*Buffer{in, out},
-		push32(n, r.InH, r.InW, r.C, r.OutH, r.OutW, f32bits(scale(r.InH, r.OutH)), f32bits(scale(r.InW, r.OutW))),
-		0, op, b(r.AlignCorners), b(r.HalfPixelCenters))
+	e := max(k.elemsPerInvocation()/w, 1)
+	return k.flat(s, "resize", variant, CeilDiv(n/w, e), []*Buffer{in, out},
+		push32(n/w, r.InH, r.InW, r.C/w, r.OutH, r.OutW, f32bits(scale(r.InH, r.OutH)), f32bits(scale(r.InW, r.OutW))),
+		0, op, b(r.AlignCorners), b(r.HalfPixelCenters), uint32(e))
 }

@@ -126,7 +126,7 @@ func TestUnary(t *testing.T) {
 	}
 	var cases []opCase
 	for op := Relu; op < prelu; op++ {
-		for _, n := range []int{1, 777, 4099} {
+		for _, n := range []int{1, 777, 4099, 4, 4096} { // n % 4 == 0: vec4
 			cases = append(cases, opCase{
 				name: fmt.Sprintf("%v_%d", op, n), ins: []int{n}, lo: -12, hi: 12, outs: []int{n}, terms: 8,
 				rec: func(k *Kernels, s *Sequence, in, out []*Buffer) error {
@@ -397,12 +397,13 @@ func TestResize(t *testing.T) {
 	var cases []opCase
 	for _, bil := range []bool{true, false} {
 		for _, mode := range [][2]bool{{false, false}, {true, false}, {false, true}} {
-			for _, sz := range [][4]int{{5, 7, 11, 9}, {9, 12, 4, 5}, {1, 3, 1, 6}, {8, 8, 16, 16}} {
-				r := ResizeParams{Batch: 2, InH: sz[0], InW: sz[1], C: 3, OutH: sz[2], OutW: sz[3],
+			for _, sz := range [][5]int{{5, 7, 11, 9, 3}, {9, 12, 4, 5, 3}, {1, 3, 1, 6, 3}, {8, 8, 16, 16, 3},
+				{5, 7, 11, 9, 8}, {8, 8, 16, 16, 4}, {3, 1, 6, 2, 12}} { // C % 4 == 0: vec4
+				r := ResizeParams{Batch: 2, InH: sz[0], InW: sz[1], C: sz[4], OutH: sz[2], OutW: sz[3],
 					Bilinear: bil, AlignCorners: mode[0], HalfPixelCenters: mode[1]}
 				cases = append(cases, opCase{
 					name: fmt.Sprintf("bilinear=%v_align=%v_half=%v_%v", bil, mode[0], mode[1], sz),
-					ins:  []int{2 * sz[0] * sz[1] * 3}, outs: []int{2 * sz[2] * sz[3] * 3}, terms: 4,
+					ins:  []int{2 * sz[0] * sz[1] * sz[4]}, outs: []int{2 * sz[2] * sz[3] * sz[4]}, terms: 4,
 					rec: func(k *Kernels, s *Sequence, in, out []*Buffer) error { return k.Resize(s, r, in[0], out[0]) },
 					ref: func(in [][]float32) ([][]float64, [][]float64) {
 						w := resizeRef(r, in[0])
@@ -442,6 +443,7 @@ func transposeCases() []opCase {
 		{[]int{2, 3, 5, 7}, []int{3, 2, 1, 0}},
 		{[]int{1, 4, 1, 6, 5}, []int{4, 1, 3, 0, 2}},
 		{[]int{2, 3, 2, 3, 2}, []int{4, 3, 2, 1, 0}},
+		{[]int{2, 3, 5, 8}, []int{0, 2, 1, 3}}, // vec4: channels stay innermost
 		{[]int{2, 1, 3, 1, 2, 3}, []int{5, 0, 4, 2, 1, 3}},
 	} {
 		oshape := make([]int, len(c.shape))
@@ -473,6 +475,8 @@ func sliceCases() []opCase {
 		{[]int{2, 9, 8, 5}, []int{1, 1, 0, 2}, []int{1, 4, 3, 3}, []int{1, 2, 3, 1}},
 		{[]int{4, 6, 5}, []int{3, 5, 4}, []int{2, 3, 5}, []int{-2, -2, -1}},
 		{[]int{1, 12, 3}, []int{0, 11, 0}, []int{1, 12, 3}, []int{1, -1, 1}},
+		{[]int{2, 6, 12}, []int{0, 1, 4}, []int{2, 3, 8}, []int{1, 2, 1}},   // vec4
+		{[]int{2, 6, 12}, []int{1, 5, 0}, []int{2, 3, 4}, []int{-1, -2, 1}}, // vec4, walking backwards
 	} {
 		cases = append(cases, mapCase(fmt.Sprint(c.shape, c.begin, c.size, c.stride), prod(c.shape), prod(c.size), 0,
 			func(k *Kernels, s *Sequence, in, out []*Buffer) error {
@@ -502,6 +506,8 @@ func padCases() []opCase {
 		{[]int{3, 4}, []int{2, 0}, []int{1, 3}, 7},
 		{[]int{1, 6, 6, 8}, []int{0, 0, 0, 0}, []int{0, 0, 0, 0}, 0},
 		{[]int{2, 3, 2, 3, 2}, []int{1, 0, 1, 0, 1}, []int{0, 1, 0, 1, 0}, 3},
+		{[]int{1, 5, 7, 12}, []int{0, 1, 2, 0}, []int{0, 2, 1, 0}, -2.5}, // vec4
+		{[]int{2, 3, 4, 8}, []int{1, 0, 1, 0}, []int{0, 2, 0, 0}, 1},     // vec4
 	} {
 		oshape := make([]int, len(c.shape))
 		for i := range oshape {
@@ -538,6 +544,9 @@ func concatSplitCases() []opCase {
 		{[][]int{{2, 3, 5}, {2, 1, 5}, {2, 4, 5}}, 1, graph.ActRelu},
 		{[][]int{{3, 7}, {2, 7}}, 0, graph.ActRelu6},
 		{[][]int{{1, 8, 8, 16}, {1, 8, 8, 16}}, 3, graph.ActNone},
+		{[][]int{{1, 3, 5, 8}, {1, 3, 5, 4}, {1, 3, 5, 12}}, 3, graph.ActRelu6}, // vec4
+		{[][]int{{2, 3, 8}, {2, 3, 8}}, 2, graph.ActReluN1To1},                  // vec4
+		{[][]int{{2, 5, 4}, {2, 5, 4}}, 1, graph.ActTanh},                       // vec4
 	} {
 		oshape := append([]int(nil), c.shapes[0]...)
 		sizes := []int{c.shapes[0][c.axis]}
@@ -740,7 +749,7 @@ func TestTransposeConv2D(t *testing.T) {
 func TestCopyElemsPerInvocation(t *testing.T) {
 	old := CPUElems
 	defer func() { CPUElems = old }()
-	for _, e := range []int{1, 3, 7} {
+	for _, e := range []int{1, 3, 7, 13} {
 		CPUElems = e
 		t.Run(fmt.Sprint("E", e), func(t *testing.T) {
 			var cases []opCase
@@ -749,5 +758,31 @@ func TestCopyElemsPerInvocation(t *testing.T) {
 			}
 			runCases(t, cases)
 		})
+	}
+}
+
+// TestVec4Copy checks which folded walks the vec4 copy variant takes.
+func TestVec4Copy(t *testing.T) {
+	ax := func(size, in, out int) copyAxis { return copyAxis{size: size, in: in, out: out, hi: size} }
+	padded := ax(130, 128*32, 130*32)
+	padded.lo, padded.hi = 1, 129
+	for _, c := range []struct {
+		name            string
+		axes            []copyAxis
+		inBase, outBase int
+		want            bool
+	}{
+		{"pad H,W of C=32", []copyAxis{padded, padded, ax(32, 1, 1)}, -(128 + 1) * 32, 0, true},
+		{"channels padded", []copyAxis{ax(5, 8, 12), {size: 12, in: 1, out: 1, lo: 2, hi: 10}}, -2, 0, false},
+		{"C=3", []copyAxis{ax(5, 3, 3), ax(3, 1, 1)}, 0, 0, false},
+		{"concat at channel 4", []copyAxis{ax(15, 8, 12), ax(8, 1, 1)}, 0, 4, true},
+		{"concat at channel 6", []copyAxis{ax(15, 8, 14), ax(8, 1, 1)}, 0, 6, false},
+		{"inner strided", []copyAxis{ax(15, 16, 8), ax(8, 2, 1)}, 0, 0, false},
+		{"backwards rows", []copyAxis{ax(3, -24, 8), ax(8, 1, 1)}, 48, 0, true},
+		{"odd base", []copyAxis{ax(3, 12, 8), ax(8, 1, 1)}, 2, 0, false},
+	} {
+		if got := vec4Copy(c.axes, c.inBase, c.outBase); got != c.want {
+			t.Errorf("%s: vec4Copy = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -320,35 +320,7 @@ func TestBinary(t *testing.T) {
 				if c.op != Div {
 					b = quantize(p, randVals(r, nb, -2, 2))
 				}
-				as, bs := strides4(c.as), strides4(c.bs)
-				o4 := append([]int{1, 1, 1, 1}[:4-len(out)], out...)
-				want, mag := make([]float64, n), make([]float64, n)
-				for idx := range n {
-					i3 := idx % o4[3]
-					i2 := idx / o4[3] % o4[2]
-					i1 := idx / o4[3] / o4[2] % o4[1]
-					i0 := idx / o4[3] / o4[2] / o4[1]
-					x := float64(a[i0*as[0]+i1*as[1]+i2*as[2]+i3*as[3]])
-					y := float64(b[i0*bs[0]+i1*bs[1]+i2*bs[2]+i3*bs[3]])
-					var v float64
-					switch c.op {
-					case Add:
-						v = x + y
-					case Sub:
-						v = x - y
-					case Mul:
-						v = x * y
-					case Div:
-						v = x / y
-					case Maximum:
-						v = math.Max(x, y)
-					case Minimum:
-						v = math.Min(x, y)
-					case SquaredDifference:
-						v = (x - y) * (x - y)
-					}
-					want[idx], mag[idx] = act(c.act, v), math.Abs(v)
-				}
+				want, mag := binaryRef(c.op, c.act, c.as, c.bs, a, b)
 				ba, bb := upload(t, d, p, a), upload(t, d, p, b)
 				bo := upload(t, d, p, make([]float32, n))
 				run(t, d, func(s *Sequence) error { return k.Binary(s, c.op, c.act, c.as, c.bs, ba, bb, bo) })

@@ -45,3 +45,11 @@ afloat activate(afloat x) {
 	if (ACT == 4) return afloat(tanh(float(x)));
 	return x;
 }
+
+afloat4 activate4(afloat4 x) {
+	if (ACT == 1) return max(x, afloat4(0));
+	if (ACT == 2) return clamp(x, afloat4(-1), afloat4(1));
+	if (ACT == 3) return clamp(x, afloat4(0), afloat4(6));
+	if (ACT == 4) return afloat4(tanh(vec4(x)));
+	return x;
+}

@@ -8,13 +8,24 @@
 // PAD is true; input strides may be negative and ib then points before
 // the first read). Each invocation copies E consecutive elements of the
 // walk (dividing only for the first); the flat index spans x and y.
+// Variant vec4 (-DVEC4): the elements are vec4s, for maps whose innermost
+// axis is contiguous in both buffers, unpadded and a multiple of 4 long
+// (the caller divides that axis, every stride and both bases by 4).
 #include "common.h"
+
+#ifdef VEC4
+#define stype sfloat4
+#define ACTIVATE(x) activate4(afloat4(x))
+#else
+#define stype sfloat
+#define ACTIVATE(x) activate(afloat(x))
+#endif
 
 layout(constant_id = 4) const bool PAD = false;
 layout(constant_id = 5) const int E = 1; // elements per invocation
 
-layout(std430, binding = 0) readonly buffer In { sfloat src[]; };
-layout(std430, binding = 1) writeonly buffer Out { sfloat dst[]; };
+layout(std430, binding = 0) readonly buffer In { stype src[]; };
+layout(std430, binding = 1) writeonly buffer Out { stype dst[]; };
 layout(push_constant) uniform Params {
 	uint n;
 	int ib;
@@ -43,11 +54,11 @@ void main() {
 		uint o = p.ob + i0 * p.os0 + i1 * p.os1 + i2 * p.os2 + i3 * p.os3 + i4 * p.os4;
 		if (PAD && (i0 < p.lo0 || i0 >= p.hi0 || i1 < p.lo1 || i1 >= p.hi1 || i2 < p.lo2 || i2 >= p.hi2 ||
 		            i3 < p.lo3 || i3 >= p.hi3 || i4 < p.lo4 || i4 >= p.hi4)) {
-			dst[o] = sfloat(p.pad);
+			dst[o] = stype(afloat4(p.pad));
 		} else {
 			int s = p.ib + int(i0) * p.is0 + int(i1) * p.is1 + int(i2) * p.is2 + int(i3) * p.is3 + int(i4) * p.is4;
 			if (ACT == 0) dst[o] = src[uint(s)];
-			else dst[o] = sfloat(activate(afloat(src[uint(s)])));
+			else dst[o] = stype(ACTIVATE(src[uint(s)]));
 		}
 		// Step to the next coordinate without dividing.
 		if (++i4 == p.d4) {

@@ -49,12 +49,25 @@ void main() {
 	int iy0[TM];
 	int ix0[TM];
 	uint ib[TM];
+	uint ob[TM]; // output offsets
+	// Divide for the first pixel only, then step (lavapipe scalarizes
+	// integer division); pixels past M repeat the last one.
+	uint qx = m0 % p.QW;
+	uint t = m0 / p.QW;
+	uint qy = t % p.QH;
+	uint b = t / p.QH;
 	[[unroll]] for (int i = 0; i < TM; i++) {
-		uint m = min(m0 + uint(i), p.M - 1);
-		uint t = m / p.QW;
-		iy0[i] = int(t % p.QH) + p.CY;
-		ix0[i] = int(m % p.QW) + p.CX;
-		ib[i] = t / p.QH * p.H * p.W * CS;
+		iy0[i] = int(qy) + p.CY;
+		ix0[i] = int(qx) + p.CX;
+		ib[i] = b * p.H * p.W * CS;
+		ob[i] = ((b * p.OH + p.PY + qy * p.SH) * p.OW + p.PX + qx * p.SW) * p.OC;
+		if (m0 + uint(i) + 1 < p.M && ++qx == p.QW) {
+			qx = 0;
+			if (++qy == p.QH) {
+				qy = 0;
+				b++;
+			}
+		}
 	}
 	uint wr[TN];
 	[[unroll]] for (int j = 0; j < TN; j++) wr[j] = min(n0 + uint(j), p.OC - 1) * p.KH * p.KW * CS;
@@ -85,12 +98,8 @@ void main() {
 		dy++;
 	}
 	[[unroll]] for (int i = 0; i < TM; i++) {
-		uint m = m0 + uint(i);
-		if (m >= p.M) break;
-		uint t = m / p.QW;
-		uint oy = p.PY + t % p.QH * p.SH;
-		uint ox = p.PX + m % p.QW * p.SW;
-		uint o = ((t / p.QH * p.OH + oy) * p.OW + ox) * p.OC;
+		if (m0 + uint(i) >= p.M) break;
+		uint o = ob[i];
 		[[unroll]] for (int j = 0; j < TN; j++) {
 			uint n = n0 + uint(j);
 #ifdef VEC4
