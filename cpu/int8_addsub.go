@@ -65,8 +65,10 @@ func newAddSubVec(d graph.DType, pa, pb, po qm.Params, ma, mb, mo quantizeMul, l
 	return v
 }
 
-// addSubRow returns the row function of lut16Kernel for an ADD or SUB
-// where the machine has the assembly, nil otherwise: addLinApply when a
+// addSubRow returns the row function of lut16Kernel for an ADD or SUB of
+// TFLite's arithmetic (Options.Reference, UINT8, scale ratios XNNPACK
+// does not take; xnnAdd.row for the others) where the machine has the
+// assembly, nil otherwise: addLinApply when a
 // linear form reproduces the table t on every input pair (INT8, rA and rB
 // the ratios of TFLite's multipliers, negative rB for SUB), addSubApply
 // (the fixed point) otherwise.
@@ -78,6 +80,105 @@ func addSubRow(v *addSubVec, t *lut16, d graph.DType, za, zb, zo, lo, hi int32, 
 		return func(a, b, out []byte) { addLinApply(l, t, a, b, out) }
 	}
 	return func(a, b, out []byte) { addSubApply(v, t, a, b, out) }
+}
+
+// xnnAdd is an INT8 ADD or SUB as XNNPACK computes it (its qs8 vadd
+// microkernels, which LiteRT's XNNPACK delegate runs): the input-to-output
+// scale ratios ra = sa/so and rb = ±sb/so (float32 divisions, rb negated
+// for SUB), shift = 20 - the exponent of max(|ra|, |rb|), multipliers
+// ma, mb = |r|×2^shift rounded to the nearest integer (ties to even) with
+// r's sign, and per element, in int32,
+//
+//	acc = 2^(shift-1) - ma×za - mb×zb + qa×ma + qb×mb
+//	out = clamp((acc >> shift) + zo, lo, hi)
+//
+// a single rounding (half up) where TFLite's reference ADD rounds three
+// times (the 64 KiB table of prepareQBinary). The two differ on about one
+// input pair in a million: sums within 1e-5 of a rounding boundary
+// (selfie_segmentation calibrated with FMA float kernels has one, -45.49999
+// in its add_1: TFLite's table gives -45, XNNPACK and LiteRT -46).
+type xnnAdd struct {
+	ma, mb, bias int32
+	shift        uint
+	zo, lo, hi   int32
+}
+
+// XNNPACK's delegate takes an INT8 ADD or SUB only when both inputs'
+// scale ratios to the output's lie in [xnnAddMinRatio, xnnAddMaxRatio);
+// LiteRT runs the others with TFLite's own kernel (the table).
+const (
+	xnnAddMinRatio = 1.0 / 1024
+	xnnAddMaxRatio = 256
+)
+
+// newXNNAdd returns XNNPACK's parameters for an INT8 ADD or SUB with
+// input parameters pa and pb, output po and clamp [lo, hi]; false for
+// UINT8 (LiteRT's XNNPACK build leaves it to TFLite) and for scale ratios
+// outside XNNPACK's range.
+func newXNNAdd(d graph.DType, pa, pb, po qm.Params, lo, hi int32, sub bool) (xnnAdd, bool) {
+	ra, rb := pa.Scale/po.Scale, pb.Scale/po.Scale // float32, as XNNPACK
+	for _, r := range []float32{ra, rb} {
+		if !(r >= xnnAddMinRatio && r < xnnAddMaxRatio) { // also NaN
+			return xnnAdd{}, false
+		}
+	}
+	if d != graph.Int8 {
+		return xnnAdd{}, false
+	}
+	shift := uint(20 - (int(math.Float32bits(max(ra, rb))>>23) - 127)) // in [12, 30]
+	mul := func(r float32) int32 {
+		return int32(math.RoundToEven(float64(math.Float32frombits(math.Float32bits(r) + uint32(shift)<<23))))
+	}
+	x := xnnAdd{ma: mul(ra), mb: mul(rb), shift: shift, zo: po.ZeroPoint, lo: lo, hi: hi}
+	if sub {
+		x.mb = -x.mb
+	}
+	x.bias = int32(1)<<(shift-1) - x.ma*pa.ZeroPoint - x.mb*pb.ZeroPoint
+	return x, true
+}
+
+// at is XNNPACK's output for the raw inputs qa and qb.
+func (x *xnnAdd) at(qa, qb int32) int32 {
+	acc := x.bias + qa*x.ma + qb*x.mb
+	return min(max(acc>>x.shift+x.zo, x.lo), x.hi)
+}
+
+// row returns the row function of lut16Kernel for x where the machine has
+// the assembly and x.lin finds a form for it, nil otherwise (the table t
+// of x.at is looked up).
+func (x *xnnAdd) row(t *lut16) func(a, b, out []byte) {
+	if l := x.lin(t); l != nil {
+		return func(a, b, out []byte) { addLinApply(l, t, a, b, out) }
+	}
+	return nil
+}
+
+// lin returns x as a linear form (addLin) for the assembly, or nil: its
+// accumulator is offset by a multiple of 2^shift so that it is never
+// negative (addLin rounds negative sums half away from zero, XNNPACK
+// rounds every sum half up), narrow where that fits in int32, wide with
+// AVX-512 otherwise, checked equal to the table t on every input pair.
+func (x *xnnAdd) lin(t *lut16) *addLin {
+	if !useAddSubAsm {
+		return nil
+	}
+	sh := int64(x.shift)
+	ma, mb := int64(x.ma), int64(x.mb)
+	bias := int64(x.bias) - 1<<(sh-1) // -ma×za - mb×zb
+	least := min(-128*ma, 127*ma) + min(-128*mb, 127*mb) + bias
+	k := max(0, (-least+1<<sh-1)>>sh) // acc + k×2^sh >= 0 for every pair
+	for _, wide := range []bool{false, true} {
+		if wide && !useAddSubAVX512 {
+			break
+		}
+		l := &addLin{ma: ma, mb: mb, bias: bias + k<<sh, add: 1<<(sh-1) + (int64(x.zo)-k)<<sh,
+			lo: int64(x.lo), hi: int64(x.hi), sh: sh, wide: wide}
+		var hard []int
+		if len(l.mismatches(t, &hard, 0)) == 0 {
+			return l
+		}
+	}
+	return nil
 }
 
 // addLin is a linear form of an INT8 ADD or SUB, as XNNPACK evaluates

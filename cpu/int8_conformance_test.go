@@ -14,7 +14,7 @@ import (
 // tensors with LiteRT.js goldens): the default kernels must have at least
 // 99.9% of each output's elements equal to the oracle's and none more than
 // one quantization step apart. The reference kernels compute TFLite's
-// reference integer arithmetic where LiteRT.js runs XNNPACK's (MUL,
+// reference integer arithmetic where LiteRT.js runs XNNPACK's (ADD, SUB, MUL,
 // LEAKY_RELU, int8 QUANTIZE, RESIZE_BILINEAR, TRANSPOSE_CONV): they must
 // stay within two steps (RESIZE_BILINEAR's 10-bit coordinates differ from
 // XNNPACK's by up to two). With FP16TOOL_INT8_REPORT=FILE it writes the

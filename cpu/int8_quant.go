@@ -21,12 +21,13 @@ import (
 //	QUANTIZE f32->int8   x*(1/s) rounded half to even           x/s rounded half away
 //	QUANTIZE int8->int8  8-bit multiplier, >>8 rounding up      32-bit multiplier
 //	LEAKY_RELU           8-bit multipliers, >>8 rounding up     32-bit multipliers
+//	ADD, SUB (INT8)      21-bit multipliers, one rounding (up)  TFLite's three roundings
 //	MUL                  product × float32 factor, half even    32-bit multiplier
 //	MEAN, SUM            float32 factor and bias, half even     TFLite's three paths
 //	RESIZE_BILINEAR      11-bit weights, float32 coordinates    10-bit fixed point
 //	TRANSPOSE_CONV       acc × float32 factor, half even        32-bit multipliers
 //
-// The others (ADD, SUB, PRELU, pools, LOGISTIC, TANH, HARD_SWISH, RELU*,
+// The others (UINT8 ADD and SUB, PRELU, pools, LOGISTIC, TANH, HARD_SWISH, RELU*,
 // SOFTMAX, data movement) have one arithmetic, TFLite's, which the oracle
 // matches. All differences are at most one step, two for RESIZE_BILINEAR.
 
