@@ -1,6 +1,10 @@
 package cpu
 
-import "math"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // fma32 returns a*b+c rounded to float32 as the assembly's VFMADD does:
 // the product is exact in float64 and the float64 FMA's sum is rounded
@@ -17,6 +21,16 @@ import "math"
 // 13.498701, which drops TestPrepareFullInteger's percentile full-integer
 // SNR from 13.9 to 4.4 dB (in both builds: a cliff of the quantized
 // model, not of the kernels).
+//
+// On an amd64 CPU without FMA (where the non-purego build also runs these
+// kernels) math.FMA would be emulated in software, tens of times slower:
+// there fma32 rounds the product and the sum instead.
 func fma32(a, b, c float32) float32 {
+	if !hasFMA {
+		return a*b + c
+	}
 	return float32(math.FMA(float64(a), float64(b), float64(c)))
 }
+
+// hasFMA says whether the CPU has the FMA instructions math.FMA uses.
+var hasFMA = cpu.X86.HasFMA
