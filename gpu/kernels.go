@@ -364,14 +364,7 @@ func (k *Kernels) Binary(s *Sequence, op BinaryOp, act graph.Activation, aShape,
 		return s.Dispatch(p, []*Buffer{a, b, out}, push32(n, o4[1], o4[2], o4[3],
 			as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]), x, y, 1)
 	}
-	variant, w := "", 1
-	if n%4 == 0 && unit%4 == 0 && !k.noVec4 {
-		variant, w = "vec4", 4
-	}
-	e := k.elemsPerInvocation() / w
-	if e < 1 {
-		e = 1
-	}
+	variant, w, e := k.flatVariant("", n%4 == 0 && unit%4 == 0)
 	p, err := k.pipeline("binary", variant, 3, 48, groupFlat, 1, 1, uint32(act), uint32(op), uint32(mode), b2u(swap), uint32(e))
 	if err != nil {
 		return err
@@ -468,11 +461,7 @@ func (k *Kernels) cast(s *Sequence, dir string, n int, src, dst *Buffer) error {
 	if src == nil || dst == nil || src.Size() < srcSize || dst.Size() < dstSize {
 		return fmt.Errorf("gpu: cast %s of %d elements: buffers too small or nil (need %d and %d bytes)", dir, n, srcSize, dstSize)
 	}
-	variant, w := dir, 1
-	if n%4 == 0 && !k.noVec4 {
-		variant, w = dir+"_vec4", 4
-	}
-	e := max(k.elemsPerInvocation()/w, 1)
+	variant, w, e := k.flatVariant(dir+"_", n%4 == 0)
 	p, err := k.pipeline("cast", variant, 2, 4, groupFlat, 1, 1, 0, uint32(e))
 	if err != nil {
 		return err

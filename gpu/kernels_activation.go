@@ -64,11 +64,7 @@ func (k *Kernels) Unary(s *Sequence, op UnaryOp, alpha float32, n int, in, out *
 	if err := k.checkSizes(op.String(), []string{"input", "output"}, []*Buffer{in, out}, []int{n, n}); err != nil {
 		return err
 	}
-	variant, w := "", 1
-	if n%4 == 0 && !k.noVec4 {
-		variant, w = "vec4", 4
-	}
-	e := max(k.elemsPerInvocation()/w, 1)
+	variant, w, e := k.flatVariant("", n%4 == 0)
 	return k.flat(s, "unary", variant, CeilDiv(n/w, e), []*Buffer{in, in, out},
 		push32(n/w, 1, 1, 1, 0, 0, 0, 0, f32bits(alpha)), 0, uint32(op), uint32(e))
 }
@@ -186,11 +182,7 @@ func (k *Kernels) Resize(s *Sequence, r ResizeParams, in, out *Buffer) error {
 		return float32(in) / float32(out)
 	}
 	b := b2u
-	variant, w := "", 1
-	if r.C%4 == 0 && !k.noVec4 {
-		variant, w = "vec4", 4
-	}
-	e := max(k.elemsPerInvocation()/w, 1)
+	variant, w, e := k.flatVariant("", r.C%4 == 0)
 	return k.flat(s, "resize", variant, CeilDiv(n/w, e), []*Buffer{in, out},
 		push32(n/w, r.InH, r.InW, r.C/w, r.OutH, r.OutW, f32bits(scale(r.InH, r.OutH)), f32bits(scale(r.InW, r.OutW))),
 		0, op, b(r.AlignCorners), b(r.HalfPixelCenters), uint32(e))

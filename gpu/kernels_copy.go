@@ -3,6 +3,7 @@ package gpu
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/fp16tool/fp16tool/graph"
 )
@@ -108,9 +109,8 @@ func (k *Kernels) copy(s *Sequence, op string, m copyMap, in, out *Buffer) error
 	if err != nil {
 		return err
 	}
-	variant, w := "", 1
-	if vec4Copy(axes, m.inBase, m.outBase) && !k.noVec4 {
-		variant, w = "vec4", 4
+	variant, w, e := k.flatVariant("", vec4Copy(axes, m.inBase, m.outBase))
+	if w == 4 {
 		for i := range axes {
 			a := &axes[i]
 			if i == len(axes)-1 {
@@ -137,7 +137,6 @@ func (k *Kernels) copy(s *Sequence, op string, m copyMap, in, out *Buffer) error
 	if m.padded {
 		padded = 1
 	}
-	e := max(k.elemsPerInvocation()/w, 1)
 	return k.flat(s, "copy", variant, CeilDiv(n, e), []*Buffer{in, out}, push32(v...), uint32(m.act), padded, uint32(e))
 }
 
@@ -175,6 +174,18 @@ func (k *Kernels) elemsPerInvocation() int {
 		return CPUElems
 	}
 	return 1
+}
+
+// flatVariant picks the variant of a flat kernel that takes E elements per
+// invocation: the vec4 one (name base+"vec4", base "" or "dir_") where
+// vec4 holds and vec4 variants are on, with w = 4 elements per vec4, else
+// base's scalar one (w = 1); e is E in units of w, at least 1.
+func (k *Kernels) flatVariant(base string, vec4 bool) (variant string, w, e int) {
+	variant, w = strings.TrimSuffix(base, "_"), 1
+	if vec4 && !k.noVec4 {
+		variant, w = base+"vec4", 4
+	}
+	return variant, w, max(k.elemsPerInvocation()/w, 1)
 }
 
 func checkRank(op string, shapes ...[]int) error {
