@@ -115,9 +115,10 @@ type saver struct {
 	// and the RESHAPE, pooling or concatenation outputs that inherit its
 	// scale) share one table.
 	quants map[quantKey]flatbuffers.UOffsetT
-	// opts maps the text of graph-typed builtin options (plain values:
-	// padding, strides, activation, axes) already written in the current
-	// build to their table, so that ops with equal options share one.
+	// opts maps the exact contents of graph-typed builtin options (plain
+	// values: padding, strides, activation, axes; see optionsKey) already
+	// written in the current build to their table, so that ops with equal
+	// options share one.
 	opts map[string]optionsRef
 }
 
