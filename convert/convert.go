@@ -164,6 +164,9 @@ type Options struct {
 	// NoEqualize skips cross-layer equalization before full-integer
 	// calibration (--equalize=false; see Equalize).
 	NoEqualize bool
+	// IntTails keeps output-tail concatenations in int8 (--float-tails=false;
+	// see Int8Options.IntTails).
+	IntTails bool
 }
 
 // Choose returns the precision the options ask for and why: Precision if

@@ -48,6 +48,10 @@ type Int8Options struct {
 	// name) in float.
 	ExcludeOps     []graph.OpCode
 	ExcludeTensors *regexp.Regexp
+	// IntTails keeps output tails in int8, as TFLite's converter writes
+	// them, instead of running them in float (see floatTails; only with
+	// float I/O).
+	IntTails bool
 }
 
 // Int8Tensor is the report entry of one tensor the int8 passes touched.
@@ -90,6 +94,9 @@ type Int8Result struct {
 	Quantized, Kept int
 	// FloatOps are the float ops kept in float, each "op N (NAME): why".
 	FloatOps []string
+	// FloatTails are the output-tail ops run in float by choice (full
+	// integer; see Int8Options.IntTails), each "op N (NAME): why".
+	FloatTails []string
 	// QuantizeAdded and DequantizeAdded count the ops inserted.
 	QuantizeAdded, DequantizeAdded int
 	// Warnings are one-line warnings naming their tensor or op.

@@ -62,6 +62,9 @@ type Int8Report struct {
 	Tensors []Int8Tensor `json:"tensors"`
 	// FloatOps are the ops kept in float, each with why.
 	FloatOps []string `json:"float_ops"`
+	// FloatTails are the output-tail ops run in float by choice
+	// (--float-tails), each with why.
+	FloatTails []string `json:"float_tails,omitempty"`
 	// QuantizeAdded and DequantizeAdded count the ops inserted.
 	QuantizeAdded   int `json:"quantize_added"`
 	DequantizeAdded int `json:"dequantize_added"`
@@ -80,7 +83,7 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 	if _, err := fp16.Expand(m); err != nil {
 		return err
 	}
-	iopt := Int8Options{MinElements: opt.MinElements, ExcludeOps: opt.ExcludeOps, IntegerOnly: opt.IntegerOnly}
+	iopt := Int8Options{MinElements: opt.MinElements, ExcludeOps: opt.ExcludeOps, IntegerOnly: opt.IntegerOnly, IntTails: opt.IntTails}
 	if iopt.MinElements <= 0 {
 		iopt.MinElements = DefaultMinElements
 	}
@@ -138,7 +141,7 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 	if err != nil {
 		return err
 	}
-	rep.Tensors, rep.FloatOps = res.Tensors, res.FloatOps
+	rep.Tensors, rep.FloatOps, rep.FloatTails = res.Tensors, res.FloatOps, res.FloatTails
 	if rep.FloatOps == nil {
 		rep.FloatOps = []string{}
 	}

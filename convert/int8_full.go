@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -78,6 +79,13 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 	}
 	if opt.IntegerOnly && len(r.FloatOps) > 0 {
 		return nil, fmt.Errorf("%w: %d ops have no int8 form: %s", ErrNotInteger, len(r.FloatOps), strings.Join(r.FloatOps, "; "))
+	}
+	if io == graph.Float32 && !opt.IntegerOnly && !opt.IntTails {
+		for _, t := range floatTails(sg, quantOp, ranges, prod, cons, isOut) {
+			quantOp[t.op] = false
+			r.FloatTails = append(r.FloatTails, fmt.Sprintf("%s: %s", opLabel(t.op, sg.Ops[t.op]), t.why))
+			r.Quantized--
+		}
 	}
 
 	order, err := sg.TopoOrder()
@@ -564,4 +572,89 @@ func whyFloat(sg *graph.Subgraph, op *graph.Op, ranges map[int]ActivationRange, 
 		}
 	}
 	return ""
+}
+
+// minTailGain is how much finer (output scale / finest input scale) the
+// inputs of an output-tail CONCATENATION must be alone for floatTails to
+// keep it float: 2 is one bit.
+const minTailGain = 2
+
+// tailOp is an op floatTails keeps float, and why.
+type tailOp struct {
+	op  int
+	why string
+}
+
+// floatTails finds the output tails of a full-integer model with float
+// outputs: a CONCATENATION whose result reaches a graph output only
+// through RESHAPE/SQUEEZE ops (and those ops). In int8 the concatenation
+// shares one scale, its output's, among inputs whose own ranges may be far
+// narrower: the face detectors concatenate the scores of two feature maps,
+// one in [-6.2, 2.5] and one in [-461, -1.4], so that int8 output steps by
+// 1.82 logits where the first map alone would step by 0.034. Run in float
+// after a DEQUANTIZE of each input, each input keeps its own scale, for
+// the price of a float copy of the output. Tails whose inputs would gain
+// less than minTailGain stay int8, as TFLite's converter writes them
+// (Int8Options.IntTails keeps every one).
+func floatTails(sg *graph.Subgraph, quantOp []bool, ranges map[int]ActivationRange, prod []int, cons [][]int, isOut map[int]bool) []tailOp {
+	var tails []tailOp
+	seen := make(map[int]bool)
+	for _, o := range sg.Outputs {
+		var chain []int // movement ops from the output back, then the concatenation
+		t := o
+		for {
+			k := prod[t]
+			if k < 0 || !quantOp[k] || seen[k] {
+				chain = nil
+				break
+			}
+			// The op's result must go only down the chain (or out).
+			if len(cons[t]) > 1 || (len(cons[t]) == 1 && (len(chain) == 0 || cons[t][0] != chain[len(chain)-1])) || (isOut[t] && t != o) {
+				chain = nil
+				break
+			}
+			op := sg.Ops[k]
+			chain = append(chain, k)
+			if op.Code == graph.OpConcatenation {
+				break
+			}
+			if (op.Code != graph.OpReshape && op.Code != graph.OpSqueeze) || len(op.Inputs) == 0 || op.Inputs[0] < 0 {
+				chain = nil
+				break
+			}
+			t = op.Inputs[0]
+		}
+		if len(chain) == 0 {
+			continue
+		}
+		k := chain[len(chain)-1]
+		concat := sg.Ops[k]
+		outR, ok := ranges[concat.Outputs[0]]
+		if !ok {
+			continue
+		}
+		outScale := float64(activationParams(outR).Scale)
+		finest := math.Inf(1)
+		for _, in := range concat.Inputs {
+			rg, ok := ranges[in]
+			if in < 0 || !ok {
+				finest = math.Inf(1)
+				break
+			}
+			finest = math.Min(finest, float64(activationParams(rg).Scale))
+		}
+		gain := outScale / finest
+		if math.IsInf(finest, 1) || !(gain >= minTailGain) {
+			continue
+		}
+		for _, c := range chain {
+			seen[c] = true
+		}
+		why := fmt.Sprintf("output tail: in int8 its inputs would share the output's scale %.4g, %.1fx the finest input's own (--float-tails=false keeps it int8)", outScale, gain)
+		tails = append(tails, tailOp{k, why})
+		for _, c := range chain[:len(chain)-1] {
+			tails = append(tails, tailOp{c, fmt.Sprintf("output tail: moves the float result of %s", opLabel(k, concat))})
+		}
+	}
+	return tails
 }

@@ -359,6 +359,9 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 				path   string
 				ratio  float64
 				rep    *convert.Int8Result
+				// intTails: the same method with Int8Options.IntTails,
+				// written where the default has float tails.
+				intTails bool
 			}
 			var results []res
 			// The float-graph passes full-integer conversion runs before
@@ -397,9 +400,27 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 					t.Errorf("%s %s: full-integer constants are %.3fx the float32 ones, want at most %g", name, method, cr, maxConst)
 				}
 				p := writeTemp(t, fmt.Sprintf("%s_%s_int8.tflite", name, method), qb)
-				results = append(results, res{method, p, ratio, rep})
+				results = append(results, res{method, p, ratio, rep, false})
 				for _, in := range inputs {
 					jobs = append(jobs, oracle.Job{Model: p, Inputs: in})
+				}
+				if len(rep.FloatTails) == 0 {
+					continue
+				}
+				// The int8 tails TFLite's converter writes, to compare.
+				mi, _ := tflite.Load(name, pb)
+				repI, err := convert.FullInteger(mi, all[method], convert.Int8Options{IntTails: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				qbI, err := tflite.Save(mi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pI := writeTemp(t, fmt.Sprintf("%s_%s_int8_inttails.tflite", name, method), qbI)
+				results = append(results, res{method, pI, float64(len(qbI)) / float64(len(fb)), repI, true})
+				for _, in := range inputs {
+					jobs = append(jobs, oracle.Job{Model: pI, Inputs: in})
 				}
 			}
 			out, err := oracle.RunBatch(jobs)
@@ -407,6 +428,7 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := len(inputs)
+			tailStats := make(map[int8.Method][2][]outputStats) // [float tails, int8 tails]
 			for mi, r := range results {
 				stats := make([]outputStats, nOut)
 				for k := 0; k < n; k++ {
@@ -418,22 +440,45 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 						}
 					}
 				}
+				if len(r.rep.FloatTails) > 0 || r.intTails {
+					ts := tailStats[r.method]
+					ts[map[bool]int{false: 0, true: 1}[r.intTails]] = stats
+					tailStats[r.method] = ts
+				}
 				var cells []string
 				for o := range stats {
 					s := stats[o].snr()
-					best[o] = math.Max(best[o], s)
+					if !r.intTails {
+						best[o] = math.Max(best[o], s)
+					}
 					cell := fmt.Sprintf("%s %.1f dB (max |err| %.3g", fm.Main().Tensors[fm.Main().Outputs[o]].Name, s, stats[o].maxAbs)
 					if st := stats[o]; st.tops > 0 {
 						cell += fmt.Sprintf(", top anchor agrees on %d of %d photos, top score |diff| <= %.3f, float top scores <= %.3f", st.topSame, st.tops, st.topDiff, st.topFloat)
 					}
 					cells = append(cells, cell+")")
 				}
-				line := fmt.Sprintf("%-38s %-10s size %.3fx  float ops %d  %s", name, r.method, r.ratio, len(r.rep.FloatOps), strings.Join(cells, "; "))
+				label := string(r.method)
+				if r.intTails {
+					label += " --float-tails=false"
+				}
+				line := fmt.Sprintf("%-38s %-10s size %.3fx  float ops %d, float tails %d  %s", name, label, r.ratio, len(r.rep.FloatOps), len(r.rep.FloatTails), strings.Join(cells, "; "))
 				table = append(table, line)
 				t.Log(line)
-				line = fmt.Sprintf("%-38s %-10s %s", name, r.method, byPhotoKind(fm, evalPhotos, out[:n], out[(mi+1)*n:(mi+2)*n]))
+				line = fmt.Sprintf("%-38s %-10s %s", name, label, byPhotoKind(fm, evalPhotos, out[:n], out[(mi+1)*n:(mi+2)*n]))
 				table = append(table, line)
 				t.Log(line)
+			}
+			// Float tails must not lose against TFLite's int8 tails: no
+			// output's SNR lower (0.05 dB of slack for float summation
+			// order), no detector top anchor lost.
+			for method, ts := range tailStats {
+				for o := range ts[0] {
+					ft, it := ts[0][o], ts[1][o]
+					if ft.snr() < it.snr()-0.05 || ft.topSame < it.topSame {
+						t.Errorf("%s %s output %d: float tails %.2f dB (top anchor %d of %d), int8 tails %.2f dB (%d)",
+							name, method, o, ft.snr(), ft.topSame, ft.tops, it.snr(), it.topSame)
+					}
+				}
 			}
 			floor := snrFloorDB[name]
 			if len(methods) == 1 {

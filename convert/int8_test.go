@@ -165,3 +165,137 @@ func TestDynamicRangeRules(t *testing.T) {
 		t.Errorf("default threshold: %+v %v", res, err)
 	}
 }
+
+// tailModel: in [1,2,2,2] -> CONV_2D a, CONV_2D b -> RESHAPE each to
+// [1,12] -> CONCATENATION (axis 1) -> cat [1,24]; with reshapeAfter a
+// RESHAPE to [1,4,6] follows, with alsoRead a LOGISTIC reads cat too (its
+// output a second graph output). The graph output is the last tensor.
+func tailModel(reshapeAfter, alsoRead bool) (*graph.Model, map[int]ActivationRange) {
+	f := func(v ...float32) []byte { return f32bytes(v...) }
+	sg := &graph.Subgraph{
+		Tensors: []*graph.Tensor{
+			{Name: "in", Type: graph.Float32, Shape: []int32{1, 2, 2, 2}},
+			{Name: "wa", Type: graph.Float32, Shape: []int32{3, 1, 1, 2}, Data: f(1, -0.5, 0.25, 0.125, -2, 0)},
+			{Name: "wb", Type: graph.Float32, Shape: []int32{3, 1, 1, 2}, Data: f(90, -40, 25, 12, -200, 7)},
+			{Name: "a", Type: graph.Float32, Shape: []int32{1, 2, 2, 3}},
+			{Name: "b", Type: graph.Float32, Shape: []int32{1, 2, 2, 3}},
+			{Name: "shape", Type: graph.Int32, Shape: []int32{2}, Data: i32bytes(1, 12)},
+			{Name: "ra", Type: graph.Float32, Shape: []int32{1, 12}},
+			{Name: "rb", Type: graph.Float32, Shape: []int32{1, 12}},
+			{Name: "cat", Type: graph.Float32, Shape: []int32{1, 24}},
+		},
+		Inputs: []int{0},
+		Ops: []*graph.Op{
+			{Code: graph.OpConv2D, Version: 1, Inputs: []int{0, 1, -1}, Outputs: []int{3}, Options: &graph.Conv2DOptions{StrideW: 1, StrideH: 1, DilationW: 1, DilationH: 1}},
+			{Code: graph.OpConv2D, Version: 1, Inputs: []int{0, 2, -1}, Outputs: []int{4}, Options: &graph.Conv2DOptions{StrideW: 1, StrideH: 1, DilationW: 1, DilationH: 1}},
+			{Code: graph.OpReshape, Version: 1, Inputs: []int{3, 5}, Outputs: []int{6}, Options: &graph.ReshapeOptions{NewShape: []int32{1, 12}}},
+			{Code: graph.OpReshape, Version: 1, Inputs: []int{4, 5}, Outputs: []int{7}, Options: &graph.ReshapeOptions{NewShape: []int32{1, 12}}},
+			{Code: graph.OpConcatenation, Version: 1, Inputs: []int{6, 7}, Outputs: []int{8}, Options: &graph.ConcatenationOptions{Axis: 1}},
+		},
+	}
+	ranges := map[int]ActivationRange{0: {-1, 1}, 3: {-2, 2}, 4: {-300, 100}, 6: {-2, 2}, 7: {-300, 100}, 8: {-300, 100}}
+	last := 8
+	if reshapeAfter {
+		sg.Tensors = append(sg.Tensors,
+			&graph.Tensor{Name: "shape2", Type: graph.Int32, Shape: []int32{3}, Data: i32bytes(1, 4, 6)},
+			&graph.Tensor{Name: "out", Type: graph.Float32, Shape: []int32{1, 4, 6}})
+		sg.Ops = append(sg.Ops, &graph.Op{Code: graph.OpReshape, Version: 1, Inputs: []int{8, 9}, Outputs: []int{10}, Options: &graph.ReshapeOptions{NewShape: []int32{1, 4, 6}}})
+		last = 10
+		ranges[10] = ranges[8]
+	}
+	sg.Outputs = []int{last}
+	if alsoRead {
+		sg.Tensors = append(sg.Tensors, &graph.Tensor{Name: "sig", Type: graph.Float32, Shape: []int32{1, 24}})
+		sig := len(sg.Tensors) - 1
+		sg.Ops = append(sg.Ops, &graph.Op{Code: graph.OpLogistic, Version: 1, Inputs: []int{8}, Outputs: []int{sig}})
+		sg.Outputs = append(sg.Outputs, sig)
+		ranges[sig] = ActivationRange{0, 1}
+	}
+	return &graph.Model{Version: 3, Subgraphs: []*graph.Subgraph{sg}}, ranges
+}
+
+func i32bytes(v ...int32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
+	}
+	return b
+}
+
+// TestFloatTails: a CONCATENATION just before a float output whose inputs
+// would step 2x or more finer alone runs in float after a DEQUANTIZE of
+// each input (each keeps its own scale), with the RESHAPE after it; not
+// with IntTails, integer I/O, inputs of similar ranges, or when another op
+// reads the concatenation.
+func TestFloatTails(t *testing.T) {
+	for _, tc := range []struct {
+		name                   string
+		reshapeAfter, alsoRead bool
+		opt                    Int8Options
+		narrowB                bool // b's range like a's: no gain
+		want                   int  // ops in FloatTails
+	}{
+		{"concat", false, false, Int8Options{}, false, 1},
+		{"concat+reshape", true, false, Int8Options{}, false, 2},
+		{"IntTails", false, false, Int8Options{IntTails: true}, false, 0},
+		{"int8 I/O", false, false, Int8Options{IO: graph.Int8}, false, 0},
+		{"integer-only", false, false, Int8Options{IntegerOnly: true}, false, 0},
+		{"similar ranges", false, false, Int8Options{}, true, 0},
+		{"read elsewhere", false, true, Int8Options{}, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ranges := tailModel(tc.reshapeAfter, tc.alsoRead)
+			if tc.narrowB {
+				ranges[4], ranges[7], ranges[8] = ActivationRange{-3, 2}, ActivationRange{-3, 2}, ActivationRange{-3, 2}
+				if tc.reshapeAfter {
+					ranges[10] = ranges[8]
+				}
+			}
+			res, err := FullInteger(m, ranges, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Verify(m); err != nil {
+				t.Fatal(err)
+			}
+			if len(res.FloatTails) != tc.want {
+				t.Fatalf("float tails %q, want %d", res.FloatTails, tc.want)
+			}
+			sg := m.Main()
+			prod := sg.Producers()
+			var concat *graph.Op
+			for _, op := range sg.Ops {
+				if op.Code == graph.OpConcatenation {
+					concat = op
+				}
+			}
+			if tc.want == 0 {
+				if ty := sg.Tensors[concat.Outputs[0]].Type; ty == graph.Float32 {
+					t.Errorf("CONCATENATION output is %s, want integer", ty)
+				}
+				return
+			}
+			if !strings.Contains(res.FloatTails[0], "CONCATENATION") || !strings.Contains(res.FloatTails[0], "x the finest input's own") {
+				t.Errorf("float tail %q", res.FloatTails[0])
+			}
+			// Each input: a DEQUANTIZE of the int8 RESHAPE output, which
+			// keeps its conv's own scale.
+			for i, ti := range concat.Inputs {
+				d := sg.Ops[prod[ti]]
+				if sg.Tensors[ti].Type != graph.Float32 || d.Code != graph.OpDequantize {
+					t.Fatalf("concat input %d: %s from %s", i, sg.Tensors[ti].Type, d.Name())
+				}
+				q := sg.Tensors[d.Inputs[0]]
+				want := activationParams(ranges[[]int{3, 4}[i]])
+				if q.Type != graph.Int8 || q.Quant.Scale[0] != want.Scale {
+					t.Errorf("concat input %d dequantizes %s %+v, want scale %g", i, q.Type, q.Quant, want.Scale)
+				}
+			}
+			for _, o := range sg.Outputs {
+				if p := sg.Ops[prod[o]]; sg.Tensors[o].Type != graph.Float32 || p.Code == graph.OpDequantize {
+					t.Errorf("output %q: %s from %s, want float from the tail", sg.Tensors[o].Name, sg.Tensors[o].Type, p.Name())
+				}
+			}
+		})
+	}
+}

@@ -161,6 +161,9 @@ func printSummary(cmd *cobra.Command, r *convert.FileReport) {
 		if r.Int8 != nil {
 			fmt.Fprintf(w, "; %d ops int8, %d kept float, I/O %s, %d QUANTIZE and %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept,
 				strings.ToLower(r.Int8.IO), r.Int8.QuantizeAdded, r.Int8.DequantizeAdded)
+			if n := len(r.Int8.FloatTails); n > 0 {
+				fmt.Fprintf(w, ", %d output-tail ops in float (--float-tails)", n)
+			}
 		}
 	}
 	fmt.Fprintf(w, "; %.3f s\n", r.Timings.Total)
