@@ -301,6 +301,16 @@ func ComputeOutSize(p Padding, in, filter, stride, dilation int32) int32 {
 	return int32(out)
 }
 
+// Window returns the output size along one spatial axis of a convolution
+// or pool (ComputeOutSize) and the padding before the first element, as
+// TFLite's ComputePaddingWithOffset: half the total padding, rounded down
+// (the odd extra element, if any, goes after the last).
+func Window(p Padding, in, filter, stride, dilation int) (out, pad int) {
+	out = int(ComputeOutSize(p, int32(in), int32(filter), int32(stride), int32(dilation)))
+	total := (out-1)*stride + (filter-1)*dilation + 1 - in
+	return out, max(total, 0) / 2
+}
+
 func checkStride(what string, v int32) error {
 	if v < 1 {
 		return fmt.Errorf("%s is %d, must be at least 1", what, v)
