@@ -58,6 +58,23 @@ type CalibSource interface {
 	Close() error
 }
 
+// eachSample calls f with each sample of src in order, until src says
+// io.EOF; it stops at the first error.
+func eachSample(src CalibSource, f func(CalibSample) error) error {
+	for {
+		smp, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := f(smp); err != nil {
+			return err
+		}
+	}
+}
+
 // imageExts are the photo file extensions --calib folders may hold.
 var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
 

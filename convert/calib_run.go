@@ -330,24 +330,21 @@ func Calibrate(m *graph.Model, src CalibSource, opt CalibOptions) (map[int]Tenso
 	bar := newProgress(opt.Progress, src.Len())
 	visit := func(ti int, v []float32) error { obs[ti].Observe(v); return nil }
 	n := 0
-	for {
-		smp, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = eachSample(src, func(smp CalibSample) error {
 		if err := checkSample(smp, run.Inputs(), opt.Strict, warn); err != nil {
-			return nil, err
+			return err
 		}
 		if err := run.Run(smp.Inputs, visit); err != nil {
-			return nil, fmt.Errorf("calibration sample %s: %w", smp.Name, err)
+			return fmt.Errorf("calibration sample %s: %w", smp.Name, err)
 		}
 		n++
 		if bar != nil {
 			_ = bar.Add(1)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if bar != nil {
 		_ = bar.Finish()

@@ -151,9 +151,9 @@ type Options struct {
 	// full-integer int8; Convert calls it once, after expanding float16
 	// weights. Full integer without it is an ErrUsage error.
 	Calibrate func(m *graph.Model) (map[int]ActivationRange, error)
-	// LayerData, when set, opens the calibration data again for the
-	// per-layer report of a full-integer conversion (Int8Report.Layers);
-	// nil skips the report.
+	// LayerData, when set, opens the calibration data again: for GPTQ
+	// weight rounding (WeightRounding) and for the per-layer report of a
+	// full-integer conversion (Int8Report.Layers); nil skips both.
 	LayerData func(m *graph.Model) (CalibSource, error)
 	// MinElements, IO and IntegerOnly are the int8 options (see
 	// Int8Options); integer-only targets imply IntegerOnly and, when IO is
@@ -167,6 +167,11 @@ type Options struct {
 	// IntTails keeps output-tail concatenations in int8 (--float-tails=false;
 	// see Int8Options.IntTails).
 	IntTails bool
+	// WeightRounding is how int8 weights are rounded: RoundGPTQ uses
+	// LayerData's calibration data when there is some; RoundNearest rounds
+	// as TFLite does; RoundAuto ("", the default) is GPTQ for dynamic range
+	// and nearest for full integer.
+	WeightRounding WeightRounding
 }
 
 // Choose returns the precision the options ask for and why: Precision if

@@ -52,6 +52,10 @@ type Int8Options struct {
 	// them, instead of running them in float (see floatTails; only with
 	// float I/O).
 	IntTails bool
+	// Hessians, by op index, are the input second moments of the ops
+	// whose weights are rounded by GPTQ (WeightHessians); ops without
+	// one round to nearest, as TFLite does.
+	Hessians map[int]*qm.Hessian
 }
 
 // Int8Tensor is the report entry of one tensor the int8 passes touched.
@@ -99,6 +103,8 @@ type Int8Result struct {
 	FloatTails []string
 	// QuantizeAdded and DequantizeAdded count the ops inserted.
 	QuantizeAdded, DequantizeAdded int
+	// GPTQ counts the ops whose weights GPTQ rounded (Int8Options.Hessians).
+	GPTQ int
 	// Warnings are one-line warnings naming their tensor or op.
 	Warnings []string
 }

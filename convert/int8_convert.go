@@ -74,6 +74,10 @@ type Int8Report struct {
 	// Prepare says what the float-graph passes run before calibration
 	// changed (full integer; see PrepareFullInteger).
 	Prepare *PrepareResult `json:"prepare,omitempty"`
+	// WeightRounding is how the int8 weights were rounded ("gptq" or
+	// "nearest"); GPTQOps counts the ops whose weights GPTQ rounded.
+	WeightRounding WeightRounding `json:"weight_rounding"`
+	GPTQOps        int            `json:"gptq_ops"`
 }
 
 // convertInt8 runs the int8 pass precision p asks for on m and fills r.
@@ -107,8 +111,39 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 	iopt.IO = io.dtype()
 	var res *Int8Result
 	var err error
-	rep := &Int8Report{}
+	rep := &Int8Report{WeightRounding: RoundNearest}
+	rounding, err := ParseWeightRounding(string(opt.WeightRounding))
+	if err != nil {
+		return err
+	}
+	// hessians gathers GPTQ's statistics from the calibration data on the
+	// float model as the int8 pass will see it (minEl: the smallest
+	// weight it quantizes).
+	if rounding == RoundAuto {
+		rounding = RoundNearest
+		if p == Int8Dynamic {
+			rounding = RoundGPTQ
+		}
+	}
+	hessians := func(minEl int) error {
+		if rounding != RoundGPTQ || opt.LayerData == nil {
+			return nil
+		}
+		src, err := opt.LayerData(m)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		if iopt.Hessians, err = WeightHessians(m, src, minEl, RunnerOptions{Name: r.Input}); err != nil {
+			return err
+		}
+		rep.WeightRounding = RoundGPTQ
+		return nil
+	}
 	if p == Int8Dynamic {
+		if err := hessians(iopt.MinElements); err != nil {
+			return err
+		}
 		res, err = DynamicRange(m, iopt)
 		rep.MinElements = iopt.MinElements
 	} else {
@@ -125,6 +160,9 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 		ranges, cerr := opt.Calibrate(m)
 		if cerr != nil {
 			return cerr
+		}
+		if err := hessians(1); err != nil {
+			return err
 		}
 		var float []byte
 		if opt.LayerData != nil {
@@ -146,6 +184,7 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 		rep.FloatOps = []string{}
 	}
 	rep.QuantizeAdded, rep.DequantizeAdded = res.QuantizeAdded, res.DequantizeAdded
+	rep.GPTQOps = res.GPTQ
 	r.Int8 = rep
 	r.TensorsConverted, r.TensorsKept = res.Quantized, res.Kept
 	r.DequantizeAdded = res.DequantizeAdded

@@ -94,9 +94,12 @@ func DynamicRange(m *graph.Model, opt Int8Options) (*Int8Result, error) {
 		if hybrid && op.Code == graph.OpFullyConnected {
 			axis = -1
 		}
-		q, scales, err := qm.QuantizeWeights(w.Dense, intsOf(t.Shape), axis)
+		q, scales, err := qm.QuantizeWeightsGPTQ(w.Dense, intsOf(t.Shape), axis, opt.Hessians[k])
 		if err != nil {
 			return nil, fmt.Errorf("%s: weight %d %q: %v", opLabel(k, op), w.Index, t.Name, err)
+		}
+		if opt.Hessians[k] != nil {
+			r.GPTQ++
 		}
 		quant := &graph.Quantization{Scale: scales, ZeroPoint: make([]int64, len(scales))}
 		if axis >= 0 {

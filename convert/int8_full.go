@@ -183,9 +183,12 @@ func FullInteger(m *graph.Model, ranges map[int]ActivationRange, opt Int8Options
 				}
 			}
 			t := sg.Tensors[w.Index]
-			q8, scales, err := qm.QuantizeWeights(w.Dense, intsOf(t.Shape), info.WeightAxis)
+			q8, scales, err := qm.QuantizeWeightsGPTQ(w.Dense, intsOf(t.Shape), info.WeightAxis, opt.Hessians[k])
 			if err != nil {
 				return nil, fmt.Errorf("%s: weight %d %q: %v", opLabel(k, op), w.Index, t.Name, err)
+			}
+			if opt.Hessians[k] != nil {
+				r.GPTQ++
 			}
 			// A channel of zeros has scale 0, which kernels reject: give it
 			// a harmless positive scale (its values are all 0).

@@ -1,9 +1,7 @@
 package convert
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 
@@ -79,15 +77,8 @@ func LayerErrors(f, q *graph.Model, res *Int8Result, src CalibSource, threads in
 		}
 		a.n += int64(len(fv))
 	}
-	for {
-		s, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		err = fr.Run(s.Inputs, func(ti int, v []float32) error {
+	err = eachSample(src, func(s CalibSample) error {
+		err := fr.Run(s.Inputs, func(ti int, v []float32) error {
 			a := accs[ti]
 			if a == nil {
 				return nil
@@ -106,10 +97,10 @@ func LayerErrors(f, q *graph.Model, res *Int8Result, src CalibSource, threads in
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("per-layer report: float model on %s: %w", s.Name, err)
+			return fmt.Errorf("per-layer report: float model on %s: %w", s.Name, err)
 		}
 		if qr == nil {
-			continue
+			return nil
 		}
 		err = qr.Run(s.Inputs, func(ti int, v []float32) error {
 			a := byQ[ti]
@@ -120,8 +111,12 @@ func LayerErrors(f, q *graph.Model, res *Int8Result, src CalibSource, threads in
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("per-layer report: int8 model on %s: %w", s.Name, err)
+			return fmt.Errorf("per-layer report: int8 model on %s: %w", s.Name, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]LayerError, 0, len(accs))
 	for _, a := range accs {

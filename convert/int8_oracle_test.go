@@ -138,13 +138,21 @@ func float32Model(t *testing.T, name string) (*graph.Model, []byte) {
 }
 
 // calibrate runs the calibration on the photos with method.
-func calibrate(t *testing.T, m *graph.Model, name string, photos []string, method int8.Method) map[int]convert.ActivationRange {
-	return calibrateAll(t, m, name, photos, []int8.Method{method})[method]
+// hessians gathers GPTQ's statistics of m's weight ops with at least
+// minElements weights on the photos (as fp16tool convert does with --calib).
+func hessians(t *testing.T, m *graph.Model, name string, photos []string, minElements int) map[int]*int8.Hessian {
+	t.Helper()
+	src := openPhotos(t, m, name, photos)
+	defer src.Close()
+	hs, err := convert.WeightHessians(m, src, minElements, convert.RunnerOptions{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
 }
 
-// calibrateAll runs the calibration once and returns the ranges of each
-// method.
-func calibrateAll(t *testing.T, m *graph.Model, name string, photos []string, methods []int8.Method) map[int8.Method]map[int]convert.ActivationRange {
+// openPhotos opens the photos as calibration data for m's input.
+func openPhotos(t *testing.T, m *graph.Model, name string, photos []string) convert.CalibSource {
 	t.Helper()
 	dir := t.TempDir()
 	for _, p := range photos {
@@ -161,6 +169,18 @@ func calibrateAll(t *testing.T, m *graph.Model, name string, photos []string, me
 	if err != nil {
 		t.Fatal(err)
 	}
+	return src
+}
+
+func calibrate(t *testing.T, m *graph.Model, name string, photos []string, method int8.Method) map[int]convert.ActivationRange {
+	return calibrateAll(t, m, name, photos, []int8.Method{method})[method]
+}
+
+// calibrateAll runs the calibration once and returns the ranges of each
+// method.
+func calibrateAll(t *testing.T, m *graph.Model, name string, photos []string, methods []int8.Method) map[int8.Method]map[int]convert.ActivationRange {
+	t.Helper()
+	src := openPhotos(t, m, name, photos)
 	defer src.Close()
 	rs, err := convert.Calibrate(m, src, convert.CalibOptions{Method: methods[0], AllMethods: len(methods) > 1, Name: name})
 	if err != nil {
@@ -354,14 +374,20 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 			for i := range best {
 				best[i] = math.Inf(-1)
 			}
+			// Variants of each method: the default (float tails, nearest
+			// weight rounding), TFLite's int8 tails where the default has
+			// float ones, and GPTQ weight rounding.
+			const (
+				deflt    = ""
+				intTails = "--float-tails=false"
+				gptq     = "--weight-rounding=gptq"
+			)
 			type res struct {
-				method int8.Method
-				path   string
-				ratio  float64
-				rep    *convert.Int8Result
-				// intTails: the same method with Int8Options.IntTails,
-				// written where the default has float tails.
-				intTails bool
+				method  int8.Method
+				variant string
+				path    string
+				ratio   float64
+				rep     *convert.Int8Result
 			}
 			var results []res
 			// The float-graph passes full-integer conversion runs before
@@ -369,58 +395,56 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 			pb := prepared(t, name, fb)
 			pm, _ := tflite.Load(name, pb)
 			all := calibrateAll(t, pm, name, calibPhotos, methods)
+			hs := hessians(t, pm, name, calibPhotos, 1)
 			fconst := constBytes(fm)
 			for _, method := range methods {
-				m, err := tflite.Load(name, pb)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rep, err := convert.FullInteger(m, all[method], convert.Int8Options{})
-				if err != nil {
-					t.Fatalf("%s: %v", method, err)
-				}
-				if err := convert.Verify(m); err != nil {
-					t.Fatal(err)
-				}
-				qb, err := tflite.Save(m)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ratio := float64(len(qb)) / float64(len(fb))
-				if ratio > maxFullRatio && len(fb) >= bigFixture && !sparse(name) {
-					t.Errorf("%s %s: full-integer file is %.3fx the float32 file, want at most %g", name, method, ratio, maxFullRatio)
-				}
-				maxConst := 0.27
-				if sparse(name) || len(rep.FloatOps) > 0 {
-					// The int32 biases weigh more next to sparse weights; an
-					// op kept float keeps its float32 weights (selfie: 0.271).
-					maxConst = 0.29
-				}
-				if cr := float64(constBytes(m)) / float64(fconst); cr > maxConst {
-					t.Errorf("%s %s: full-integer constants are %.3fx the float32 ones, want at most %g", name, method, cr, maxConst)
-				}
-				p := writeTemp(t, fmt.Sprintf("%s_%s_int8.tflite", name, method), qb)
-				results = append(results, res{method, p, ratio, rep, false})
-				for _, in := range inputs {
-					jobs = append(jobs, oracle.Job{Model: p, Inputs: in})
-				}
-				if len(rep.FloatTails) == 0 {
-					continue
-				}
-				// The int8 tails TFLite's converter writes, to compare.
-				mi, _ := tflite.Load(name, pb)
-				repI, err := convert.FullInteger(mi, all[method], convert.Int8Options{IntTails: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				qbI, err := tflite.Save(mi)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pI := writeTemp(t, fmt.Sprintf("%s_%s_int8_inttails.tflite", name, method), qbI)
-				results = append(results, res{method, pI, float64(len(qbI)) / float64(len(fb)), repI, true})
-				for _, in := range inputs {
-					jobs = append(jobs, oracle.Job{Model: pI, Inputs: in})
+				for _, variant := range []string{deflt, intTails, gptq} {
+					opt := convert.Int8Options{}
+					switch variant {
+					case intTails:
+						if len(results) == 0 || len(results[len(results)-1].rep.FloatTails) == 0 {
+							continue
+						}
+						opt.IntTails = true
+					case gptq:
+						opt.Hessians = hs
+					}
+					m, err := tflite.Load(name, pb)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rep, err := convert.FullInteger(m, all[method], opt)
+					if err != nil {
+						t.Fatalf("%s %s: %v", method, variant, err)
+					}
+					if err := convert.Verify(m); err != nil {
+						t.Fatal(err)
+					}
+					qb, err := tflite.Save(m)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ratio := float64(len(qb)) / float64(len(fb))
+					if ratio > maxFullRatio && len(fb) >= bigFixture && !sparse(name) {
+						t.Errorf("%s %s: full-integer file is %.3fx the float32 file, want at most %g", name, method, ratio, maxFullRatio)
+					}
+					maxConst := 0.27
+					if sparse(name) || len(rep.FloatOps) > 0 {
+						// The int32 biases weigh more next to sparse weights; an
+						// op kept float keeps its float32 weights (selfie: 0.271).
+						maxConst = 0.29
+					}
+					if cr := float64(constBytes(m)) / float64(fconst); cr > maxConst {
+						t.Errorf("%s %s: full-integer constants are %.3fx the float32 ones, want at most %g", name, method, cr, maxConst)
+					}
+					if (variant == gptq) != (rep.GPTQ > 0) {
+						t.Errorf("%s %s %s: weights of %d ops rounded by GPTQ", name, method, variant, rep.GPTQ)
+					}
+					p := writeTemp(t, fmt.Sprintf("%s_%s_int8%s.tflite", name, method, strings.TrimLeft(strings.ReplaceAll(variant, "=", "_"), "-")), qb)
+					results = append(results, res{method, variant, p, ratio, rep})
+					for _, in := range inputs {
+						jobs = append(jobs, oracle.Job{Model: p, Inputs: in})
+					}
 				}
 			}
 			out, err := oracle.RunBatch(jobs)
@@ -428,40 +452,36 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := len(inputs)
-			tailStats := make(map[int8.Method][2][]outputStats) // [float tails, int8 tails]
+			stats := make(map[int8.Method]map[string][]outputStats)
 			for mi, r := range results {
-				stats := make([]outputStats, nOut)
+				st := make([]outputStats, nOut)
 				for k := 0; k < n; k++ {
 					f, q := out[k], out[(mi+1)*n+k]
 					for o := 0; o < nOut; o++ {
-						stats[o].add(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
+						st[o].add(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
 						if isScoreOutput(f.Outputs[o].Shape) {
-							stats[o].addTop(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
+							st[o].addTop(f.Outputs[o].Float32s(), q.Outputs[o].Float32s())
 						}
 					}
 				}
-				if len(r.rep.FloatTails) > 0 || r.intTails {
-					ts := tailStats[r.method]
-					ts[map[bool]int{false: 0, true: 1}[r.intTails]] = stats
-					tailStats[r.method] = ts
+				if stats[r.method] == nil {
+					stats[r.method] = make(map[string][]outputStats)
 				}
+				stats[r.method][r.variant] = st
 				var cells []string
-				for o := range stats {
-					s := stats[o].snr()
-					if !r.intTails {
+				for o := range st {
+					s := st[o].snr()
+					if r.variant == deflt {
 						best[o] = math.Max(best[o], s)
 					}
-					cell := fmt.Sprintf("%s %.1f dB (max |err| %.3g", fm.Main().Tensors[fm.Main().Outputs[o]].Name, s, stats[o].maxAbs)
-					if st := stats[o]; st.tops > 0 {
+					cell := fmt.Sprintf("%s %.1f dB (max |err| %.3g", fm.Main().Tensors[fm.Main().Outputs[o]].Name, s, st[o].maxAbs)
+					if st := st[o]; st.tops > 0 {
 						cell += fmt.Sprintf(", top anchor agrees on %d of %d photos, top score |diff| <= %.3f, float top scores <= %.3f", st.topSame, st.tops, st.topDiff, st.topFloat)
 					}
 					cells = append(cells, cell+")")
 				}
-				label := string(r.method)
-				if r.intTails {
-					label += " --float-tails=false"
-				}
-				line := fmt.Sprintf("%-38s %-10s size %.3fx  float ops %d, float tails %d  %s", name, label, r.ratio, len(r.rep.FloatOps), len(r.rep.FloatTails), strings.Join(cells, "; "))
+				label := strings.TrimSpace(string(r.method) + " " + r.variant)
+				line := fmt.Sprintf("%-38s %-10s size %.3fx  float ops %d, float tails %d, GPTQ ops %d  %s", name, label, r.ratio, len(r.rep.FloatOps), len(r.rep.FloatTails), r.rep.GPTQ, strings.Join(cells, "; "))
 				table = append(table, line)
 				t.Log(line)
 				line = fmt.Sprintf("%-38s %-10s %s", name, label, byPhotoKind(fm, evalPhotos, out[:n], out[(mi+1)*n:(mi+2)*n]))
@@ -471,9 +491,12 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 			// Float tails must not lose against TFLite's int8 tails: no
 			// output's SNR lower (0.05 dB of slack for float summation
 			// order), no detector top anchor lost.
-			for method, ts := range tailStats {
-				for o := range ts[0] {
-					ft, it := ts[0][o], ts[1][o]
+			for method, vs := range stats {
+				if vs[intTails] == nil {
+					continue
+				}
+				for o := range vs[deflt] {
+					ft, it := vs[deflt][o], vs[intTails][o]
 					if ft.snr() < it.snr()-0.05 || ft.topSame < it.topSame {
 						t.Errorf("%s %s output %d: float tails %.2f dB (top anchor %d of %d), int8 tails %.2f dB (%d)",
 							name, method, o, ft.snr(), ft.topSame, ft.tops, it.snr(), it.topSame)
@@ -503,32 +526,46 @@ func TestInt8FullIntegerOracle(t *testing.T) {
 func TestInt8DynamicOracle(t *testing.T) {
 	oracle.Require(t)
 	names, _ := int8Fixtures(t)
-	_, evalPhotos := splitPhotos(t)
+	calibPhotos, evalPhotos := splitPhotos(t)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			m, fb := float32Model(t, name)
+			fm, fb := float32Model(t, name)
 			fpath := writeTemp(t, name+"_f32.tflite", fb)
-			inputs := evalInputs(t, m, name, evalPhotos)
-			rep, err := convert.DynamicRange(m, convert.Int8Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.Quantized == 0 {
-				t.Fatal("no weight quantized")
-			}
-			qb, err := tflite.Save(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ratio := float64(len(qb)) / float64(len(fb))
-			if ratio > maxDynamicRatio && len(fb) >= bigFixture && !sparse(name) {
-				t.Errorf("dynamic-range file is %.3fx the float32 file, want at most %g", ratio, maxDynamicRatio)
-			}
-			qpath := writeTemp(t, name+"_dyn.tflite", qb)
+			inputs := evalInputs(t, fm, name, evalPhotos)
 			var jobs []oracle.Job
-			for _, model := range []string{fpath, qpath} {
+			for _, in := range inputs {
+				jobs = append(jobs, oracle.Job{Model: fpath, Inputs: in})
+			}
+			// Without data (nearest rounding, as TFLite) and with the
+			// calibration half as data for GPTQ weight rounding.
+			variants := []string{"nearest", "gptq"}
+			reps := make([]*convert.Int8Result, len(variants))
+			ratios := make([]float64, len(variants))
+			for i, v := range variants {
+				m, _ := tflite.Load(name, fb)
+				opt := convert.Int8Options{}
+				if v == "gptq" {
+					opt.Hessians = hessians(t, m, name, calibPhotos, convert.DefaultMinElements)
+				}
+				rep, err := convert.DynamicRange(m, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Quantized == 0 || (v == "gptq") != (rep.GPTQ > 0) {
+					t.Fatalf("%s: %d weights quantized, %d by GPTQ", v, rep.Quantized, rep.GPTQ)
+				}
+				qb, err := tflite.Save(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ratios[i] = float64(len(qb)) / float64(len(fb))
+				if ratios[i] > maxDynamicRatio && len(fb) >= bigFixture && !sparse(name) {
+					t.Errorf("%s: dynamic-range file is %.3fx the float32 file, want at most %g", v, ratios[i], maxDynamicRatio)
+				}
+				reps[i] = rep
+				qpath := writeTemp(t, name+"_dyn_"+v+".tflite", qb)
 				for _, in := range inputs {
-					jobs = append(jobs, oracle.Job{Model: model, Inputs: in})
+					jobs = append(jobs, oracle.Job{Model: qpath, Inputs: in})
 				}
 			}
 			out, err := oracle.RunBatch(jobs)
@@ -536,16 +573,34 @@ func TestInt8DynamicOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := len(inputs)
-			var cells []string
-			for o := range out[0].Outputs {
-				var s outputStats
-				for k := 0; k < n; k++ {
-					s.add(out[k].Outputs[o].Float32s(), out[n+k].Outputs[o].Float32s())
+			snrs := make([][]float64, len(variants))
+			for i, v := range variants {
+				var cells []string
+				for o := range out[0].Outputs {
+					var s outputStats
+					for k := 0; k < n; k++ {
+						s.add(out[k].Outputs[o].Float32s(), out[(i+1)*n+k].Outputs[o].Float32s())
+					}
+					snrs[i] = append(snrs[i], s.snr())
+					cells = append(cells, fmt.Sprintf("%.1f dB", s.snr()))
 				}
-				cells = append(cells, fmt.Sprintf("%.1f dB", s.snr()))
+				t.Logf("%s dynamic %s: size %.3fx, %d weights int8 (%d by GPTQ), %d kept, SNR %s", name, v, ratios[i], reps[i].Quantized, reps[i].GPTQ, reps[i].Kept, strings.Join(cells, ", "))
+				t.Logf("%s dynamic %s: %s", name, v, byPhotoKind(fm, evalPhotos, out[:n], out[(i+1)*n:(i+2)*n]))
 			}
-			t.Logf("%s dynamic: size %.3fx, %d weights int8, %d kept, SNR %s", name, ratio, rep.Quantized, rep.Kept, strings.Join(cells, ", "))
-			t.Logf("%s dynamic: %s", name, byPhotoKind(m, evalPhotos, out[:n], out[n:]))
+			// GPTQ rounding must not lose on any output (measured: it
+			// gains 0.0-15.3 dB on every fixture output) and must gain on
+			// average.
+			gain := 0.0
+			for o := range snrs[0] {
+				d := snrs[1][o] - snrs[0][o]
+				gain += d / float64(len(snrs[0]))
+				if d < -0.5 {
+					t.Errorf("output %d: GPTQ %.1f dB, nearest %.1f dB", o, snrs[1][o], snrs[0][o])
+				}
+			}
+			if gain < 1 {
+				t.Errorf("GPTQ gains %.2f dB on average over the outputs, want at least 1", gain)
+			}
 		})
 	}
 }

@@ -10,7 +10,10 @@
 //     of a real scale factor ([QuantizeMultiplier]) and the multiplication
 //     with TFLite's rounding ([MultiplyByQuantizedMultiplier]);
 //   - calibration observers that turn a stream of float activations into a
-//     range (minmax, percentile, entropy, mse).
+//     range (minmax, percentile, entropy, mse);
+//   - GPTQ weight rounding ([QuantizeWeightsGPTQ]): the same scales as
+//     [QuantizeWeights], int8 values chosen from the second moments of the
+//     layer's inputs ([Hessian]) so that its output moves least.
 //
 // The formulas follow TFLite's quantization_util and the post-training
 // quantizer's quantization_utils (float32 where TFLite computes in float32),

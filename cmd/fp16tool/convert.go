@@ -157,10 +157,16 @@ func printSummary(cmd *cobra.Command, r *convert.FileReport) {
 		fmt.Fprintf(w, "; %d DEQUANTIZE ops folded into float32 constants, %d unused tensors removed", len(r.Folded), r.RemovedTensors)
 	case convert.Int8Dynamic:
 		fmt.Fprintf(w, "; %d weights to int8, %d kept in float32, %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept, r.DequantizeAdded)
+		if r.Int8 != nil && r.Int8.GPTQOps > 0 {
+			fmt.Fprintf(w, ", %d rounded by GPTQ (--weight-rounding)", r.Int8.GPTQOps)
+		}
 	case convert.Int8:
 		if r.Int8 != nil {
 			fmt.Fprintf(w, "; %d ops int8, %d kept float, I/O %s, %d QUANTIZE and %d DEQUANTIZE ops added", r.TensorsConverted, r.TensorsKept,
 				strings.ToLower(r.Int8.IO), r.Int8.QuantizeAdded, r.Int8.DequantizeAdded)
+			if r.Int8.GPTQOps > 0 {
+				fmt.Fprintf(w, ", weights of %d ops rounded by GPTQ (--weight-rounding)", r.Int8.GPTQOps)
+			}
 			if n := len(r.Int8.FloatTails); n > 0 {
 				fmt.Fprintf(w, ", %d output-tail ops in float (--float-tails)", n)
 			}

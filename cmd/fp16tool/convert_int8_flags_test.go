@@ -32,8 +32,8 @@ func int8Converter(t *testing.T) func(name string, extra ...string) (*convert.Fi
 		}
 		var r convert.FileReport
 		b, _ := os.ReadFile(rep)
-		if err := json.Unmarshal(b, &r); err != nil || r.Int8 == nil || r.Int8.Prepare == nil {
-			t.Fatalf("%v: report without int8.prepare: %v", extra, err)
+		if err := json.Unmarshal(b, &r); err != nil || r.Int8 == nil {
+			t.Fatalf("%v: report without int8: %v", extra, err)
 		}
 		q, err := os.ReadFile(out)
 		if err != nil {
@@ -52,6 +52,9 @@ func TestConvertEqualizeFlag(t *testing.T) {
 	rOn, qOn, _ := conv("on")
 	rOff, qOff, _ := conv("off", "--equalize=false")
 	on, off := rOn.Int8.Prepare, rOff.Int8.Prepare
+	if on == nil || off == nil {
+		t.Fatal("report without int8.prepare")
+	}
 	t.Logf("default: %+v; --equalize=false: %+v", *on, *off)
 	if on.Fused != 17 || off.Fused != 17 {
 		t.Errorf("fused activations %d and %d, want the model's 17 stand-alone RELUs both times", on.Fused, off.Fused)
@@ -90,5 +93,37 @@ func TestConvertFloatTailsFlag(t *testing.T) {
 	}
 	if string(qOn) == string(qOff) {
 		t.Error("--float-tails=false wrote the same file")
+	}
+}
+
+// TestConvertWeightRoundingFlag: with --calib, full integer rounds weights
+// as TFLite does by default and by GPTQ with --weight-rounding=gptq
+// (reported in int8.weight_rounding and gptq_ops, counted in the summary,
+// different bytes); dynamic range with --calib rounds by GPTQ (auto); a
+// bad value is a usage error.
+func TestConvertWeightRoundingFlag(t *testing.T) {
+	conv := int8Converter(t)
+	rN, qN, sumN := conv("default")
+	rG, qG, sumG := conv("gptq", "--weight-rounding=gptq")
+	if rG.Int8.WeightRounding != convert.RoundGPTQ || rG.Int8.GPTQOps == 0 || !strings.Contains(sumG, "rounded by GPTQ") {
+		t.Errorf("gptq: rounding %q, %d ops, summary %q", rG.Int8.WeightRounding, rG.Int8.GPTQOps, sumG)
+	}
+	if rN.Int8.WeightRounding != convert.RoundNearest || rN.Int8.GPTQOps != 0 || strings.Contains(sumN, "GPTQ") {
+		t.Errorf("default: rounding %q, %d ops, summary %q", rN.Int8.WeightRounding, rN.Int8.GPTQOps, sumN)
+	}
+	if string(qG) == string(qN) {
+		t.Error("--weight-rounding=gptq wrote the same file")
+	}
+	rD, _, sumD := conv("dynamic", "--precision=int8-dynamic")
+	if rD.Int8.WeightRounding != convert.RoundGPTQ || rD.Int8.GPTQOps == 0 || rD.Int8.GPTQOps > rD.TensorsConverted {
+		t.Errorf("dynamic with --calib: rounding %q, %d of %d weights by GPTQ; %q", rD.Int8.WeightRounding, rD.Int8.GPTQOps, rD.TensorsConverted, sumD)
+	}
+	rDN, _, _ := conv("dynamic-nearest", "--precision=int8-dynamic", "--weight-rounding=nearest")
+	if rDN.Int8.WeightRounding != convert.RoundNearest || rDN.Int8.GPTQOps != 0 {
+		t.Errorf("dynamic, nearest: rounding %q, %d ops", rDN.Int8.WeightRounding, rDN.Int8.GPTQOps)
+	}
+	status, _, stderr := run(t, "convert", "--precision", "int8-dynamic", "--weight-rounding", "best", testenv.Model(t, "face_detection_short_range"), "-o", filepath.Join(t.TempDir(), "x.tflite"))
+	if status == 0 || !strings.Contains(stderr, `--weight-rounding="best": want auto, gptq or nearest`) {
+		t.Errorf("bad value: status %d, %q", status, stderr)
 	}
 }

@@ -1,0 +1,267 @@
+package convert
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/fp16tool/fp16tool/graph"
+	qm "github.com/fp16tool/fp16tool/int8"
+)
+
+// WeightRounding says how int8 weights are rounded.
+type WeightRounding string
+
+// Weight roundings (--weight-rounding).
+const (
+	// RoundAuto is RoundGPTQ for dynamic range with calibration data and
+	// RoundNearest otherwise: measured on the ten fixtures in LiteRT,
+	// GPTQ raised every dynamic-range output (by up to 15 dB) but moved
+	// full-integer outputs both ways (-14..+9 dB), so full integer keeps
+	// TFLite's rounding unless asked.
+	RoundAuto WeightRounding = "auto"
+	// RoundGPTQ chooses the int8 weights of CONV_2D, DEPTHWISE_CONV_2D and
+	// FULLY_CONNECTED with GPTQ on the calibration data
+	// (int8.QuantizeWeightsGPTQ).
+	RoundGPTQ WeightRounding = "gptq"
+	// RoundNearest rounds each weight to the nearest step, as TFLite's
+	// converter does (and the only choice without calibration data).
+	RoundNearest WeightRounding = "nearest"
+)
+
+// ParseWeightRounding parses a --weight-rounding value ("" is auto).
+func ParseWeightRounding(s string) (WeightRounding, error) {
+	switch WeightRounding(s) {
+	case "", RoundAuto:
+		return RoundAuto, nil
+	case RoundGPTQ, RoundNearest:
+		return WeightRounding(s), nil
+	}
+	return "", fmt.Errorf("%w: --weight-rounding=%q: want auto, gptq or nearest", ErrUsage, s)
+}
+
+// hessianRowsPerSample caps the input rows (output pixels) one sample
+// adds to a convolution's Hessian: evenly spaced pixels beyond it are
+// skipped. The rows of eight 256×256 photos would cost more time than
+// they add information.
+const hessianRowsPerSample = 1024
+
+// gptqLayer is one op whose weights GPTQ rounds and its accumulator.
+type gptqLayer struct {
+	op       int
+	in       int // input tensor
+	code     graph.OpCode
+	h        *qm.Hessian
+	kh, kw   int
+	sh, sw   int
+	dh, dw   int
+	pad      graph.Padding
+	channels int // depthwise: output channels
+}
+
+// gptqLayers lists the ops of sg whose weights WeightHessians covers:
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED with a dense constant
+// FLOAT32 weight of at least minElements values and a float input.
+func gptqLayers(sg *graph.Subgraph, minElements int) []*gptqLayer {
+	var ls []*gptqLayer
+	for k, op := range sg.Ops {
+		if len(op.Inputs) < 2 || op.Inputs[0] < 0 || op.Inputs[1] < 0 {
+			continue
+		}
+		in, w := sg.Tensors[op.Inputs[0]], sg.Tensors[op.Inputs[1]]
+		if in.Type != graph.Float32 || w.Type != graph.Float32 || !w.IsConst() || w.Sparsity != nil ||
+			graph.NumElements(w.Shape) < max(minElements, 1) {
+			continue
+		}
+		s := w.Shape
+		l := &gptqLayer{op: k, in: op.Inputs[0], code: op.Code, dh: 1, dw: 1}
+		switch o := op.Options.(type) {
+		case *graph.Conv2DOptions:
+			if op.Code != graph.OpConv2D || len(s) != 4 || len(in.Shape) != 4 {
+				continue
+			}
+			l.h = qm.NewHessian(int(s[1]*s[2]*s[3]), 1)
+			l.kh, l.kw, l.sh, l.sw, l.pad = int(s[1]), int(s[2]), int(o.StrideH), int(o.StrideW), o.Padding
+			l.dh, l.dw = max(int(o.DilationH), 1), max(int(o.DilationW), 1)
+		case *graph.DepthwiseConv2DOptions:
+			if len(s) != 4 || len(in.Shape) != 4 || s[0] != 1 {
+				continue
+			}
+			l.channels = int(s[3])
+			l.h = qm.NewHessian(int(s[1]*s[2]), l.channels)
+			l.kh, l.kw, l.sh, l.sw, l.pad = int(s[1]), int(s[2]), int(o.StrideH), int(o.StrideW), o.Padding
+			l.dh, l.dw = max(int(o.DilationH), 1), max(int(o.DilationW), 1)
+		case *graph.FullyConnectedOptions:
+			if len(s) != 2 {
+				continue
+			}
+			l.h = qm.NewHessian(int(s[1]), 1)
+		default:
+			continue
+		}
+		if l.sh < 1 {
+			l.sh = 1
+		}
+		if l.sw < 1 {
+			l.sw = 1
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// WeightHessians runs the float model m (on the CPU backend, as
+// calibration does) over the calibration data and accumulates, for each
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED op with a constant
+// FLOAT32 weight of at least minElements values, the second moments of its
+// input rows (its im2col patches; per channel for a depthwise op), keyed
+// by op index: what int8.QuantizeWeightsGPTQ needs. Memory is that of
+// the tensors calibration keeps plus the accumulators (at most
+// 8 MiB per 1024 weight columns, per channel group).
+func WeightHessians(m *graph.Model, src CalibSource, minElements int, opt RunnerOptions) (map[int]*qm.Hessian, error) {
+	sg := m.Main()
+	out := make(map[int]*qm.Hessian)
+	if sg == nil {
+		return out, nil
+	}
+	layers := gptqLayers(sg, minElements)
+	if len(layers) == 0 {
+		return out, nil
+	}
+	byIn := make(map[int][]*gptqLayer)
+	for _, l := range layers {
+		byIn[l.in] = append(byIn[l.in], l)
+		out[l.op] = l.h
+	}
+	opt.FloatOnly = true
+	r, err := NewTensorRunner(m, opt)
+	if err != nil {
+		return nil, err
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			r.Close()
+		}
+	}()
+	err = eachSample(src, func(smp CalibSample) error {
+		// The values are valid during the call only: each layer adds its
+		// rows there (split over goroutines inside).
+		err := r.Run(smp.Inputs, func(ti int, v []float32) error {
+			for _, l := range byIn[ti] {
+				l.add(sg, v)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("GPTQ statistics: float model on %s: %w", smp.Name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The runner's tensors are no longer needed while factoring.
+	closed = true
+	if err := r.Close(); err != nil {
+		return nil, err
+	}
+	// Factor the layers' Hessians concurrently (each is one task for a
+	// convolution, one per channel for a depthwise op).
+	var wg sync.WaitGroup
+	ch := make(chan *qm.Hessian)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range ch {
+				h.Factor()
+			}
+		}()
+	}
+	for _, l := range layers {
+		ch <- l.h
+	}
+	close(ch)
+	wg.Wait()
+	return out, nil
+}
+
+// add adds the input rows of one sample (v, the op's input tensor): at
+// most hessianRowsPerSample evenly spaced rows (output pixels).
+func (l *gptqLayer) add(sg *graph.Subgraph, v []float32) {
+	k := l.h.K
+	if l.code == graph.OpFullyConnected {
+		rows := len(v) / k
+		step := max(1, rows/hessianRowsPerSample)
+		var xs []float64
+		n := 0
+		for b := 0; b < rows; b += step {
+			for _, f := range v[b*k : (b+1)*k] {
+				xs = append(xs, float64(f))
+			}
+			n++
+		}
+		l.h.AddBatch(0, xs, n)
+		return
+	}
+	shape := sg.Tensors[l.in].Shape
+	nb, H, W, C := int(shape[0]), int(shape[1]), int(shape[2]), int(shape[3])
+	oh, pt := graph.Window(l.pad, H, l.kh, l.sh, l.dh)
+	ow, pl := graph.Window(l.pad, W, l.kw, l.sw, l.dw)
+	npos := nb * oh * ow
+	step := max(1, npos/hessianRowsPerSample)
+	var pos []int
+	for p := 0; p < npos; p += step {
+		pos = append(pos, p)
+	}
+	// patch writes the input row of output pixel p for input channels
+	// [c0, c1) (all of them for a convolution, one for depthwise) into x,
+	// (ky, kx, channel) order, zeros where the window leaves the input.
+	patch := func(x []float64, p, c0, c1 int) {
+		b, oy, ox := p/(oh*ow), (p/ow)%oh, p%ow
+		img := v[b*H*W*C : (b+1)*H*W*C]
+		nc := c1 - c0
+		for ky := 0; ky < l.kh; ky++ {
+			for kx := 0; kx < l.kw; kx++ {
+				iy, ix := oy*l.sh+ky*l.dh-pt, ox*l.sw+kx*l.dw-pl
+				row := x[(ky*l.kw+kx)*nc : (ky*l.kw+kx+1)*nc]
+				if iy < 0 || iy >= H || ix < 0 || ix >= W {
+					clear(row)
+					continue
+				}
+				for i, f := range img[(iy*W+ix)*C+c0 : (iy*W+ix)*C+c1] {
+					row[i] = float64(f)
+				}
+			}
+		}
+	}
+	if l.code != graph.OpDepthwiseConv2D {
+		xs := make([]float64, len(pos)*k)
+		for i, p := range pos {
+			patch(xs[i*k:(i+1)*k], p, 0, C)
+		}
+		l.h.AddBatch(0, xs, len(pos))
+		return
+	}
+	// Depthwise: channel c reads input channel c / multiplier; its own
+	// matrix. Channels in parallel (each goroutine writes its own).
+	mult := max(1, l.channels/C)
+	workers := min(runtime.GOMAXPROCS(0), l.channels)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			xs := make([]float64, len(pos)*k)
+			for c := w; c < l.channels; c += workers {
+				ci := min(c/mult, C-1)
+				for i, p := range pos {
+					patch(xs[i*k:(i+1)*k], p, ci, ci+1)
+				}
+				l.h.AddBatch(c, xs, len(pos))
+			}
+		}()
+	}
+	wg.Wait()
+}
