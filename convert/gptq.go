@@ -2,9 +2,11 @@ package convert
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
+	"github.com/fp16tool/fp16tool/engine"
 	"github.com/fp16tool/fp16tool/graph"
 	qm "github.com/fp16tool/fp16tool/int8"
 )
@@ -110,21 +112,34 @@ func gptqLayers(sg *graph.Subgraph, minElements int) []*gptqLayer {
 	return ls
 }
 
+// HessianOptions configure WeightHessians.
+type HessianOptions struct {
+	// MinElements: ops whose weight has fewer values are left out.
+	MinElements int
+	// Runner configures the float model's runs.
+	Runner RunnerOptions
+	// Strict makes a sample with NaN or Inf an error; otherwise it is
+	// skipped (its rows would poison every sum) with a warning.
+	Strict bool
+	// Warn receives one-line warnings (nil: dropped).
+	Warn func(string)
+}
+
 // WeightHessians runs the float model m (on the CPU backend, as
 // calibration does) over the calibration data and accumulates, for each
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED op with a constant
-// FLOAT32 weight of at least minElements values, the second moments of its
-// input rows (its im2col patches; per channel for a depthwise op), keyed
-// by op index: what int8.QuantizeWeightsGPTQ needs. Memory is that of
-// the tensors calibration keeps plus the accumulators (at most
-// 8 MiB per 1024 weight columns, per channel group).
-func WeightHessians(m *graph.Model, src CalibSource, minElements int, opt RunnerOptions) (map[int]*qm.Hessian, error) {
+// FLOAT32 weight of at least opt.MinElements values, the second moments of
+// its input rows (its im2col patches; per channel for a depthwise op),
+// keyed by op index: what int8.QuantizeWeightsGPTQ needs. Memory is that
+// of the tensors calibration keeps plus the accumulators (at most 8 MiB
+// per 1024 weight columns, per channel group).
+func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[int]*qm.Hessian, error) {
 	sg := m.Main()
 	out := make(map[int]*qm.Hessian)
 	if sg == nil {
 		return out, nil
 	}
-	layers := gptqLayers(sg, minElements)
+	layers := gptqLayers(sg, opt.MinElements)
 	if len(layers) == 0 {
 		return out, nil
 	}
@@ -133,8 +148,13 @@ func WeightHessians(m *graph.Model, src CalibSource, minElements int, opt Runner
 		byIn[l.in] = append(byIn[l.in], l)
 		out[l.op] = l.h
 	}
-	opt.FloatOnly = true
-	r, err := NewTensorRunner(m, opt)
+	warn := opt.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	ropt := opt.Runner
+	ropt.FloatOnly = true
+	r, err := NewTensorRunner(m, ropt)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +165,14 @@ func WeightHessians(m *graph.Model, src CalibSource, minElements int, opt Runner
 		}
 	}()
 	err = eachSample(src, func(smp CalibSample) error {
+		if nonFinite(smp) {
+			msg := fmt.Sprintf("%s: NaN or Inf in the input", smp.Name)
+			if opt.Strict {
+				return fmt.Errorf("%w: %s (--strict)", ErrCalib, msg)
+			}
+			warn(msg + ": sample skipped by GPTQ's statistics")
+			return nil
+		}
 		// The values are valid during the call only: each layer adds its
 		// rows there (split over goroutines inside).
 		err := r.Run(smp.Inputs, func(ti int, v []float32) error {
@@ -264,4 +292,19 @@ func (l *gptqLayer) add(sg *graph.Subgraph, v []float32) {
 		}()
 	}
 	wg.Wait()
+}
+
+// nonFinite says whether a FLOAT32 input of smp holds NaN or Inf.
+func nonFinite(smp CalibSample) bool {
+	for _, t := range smp.Inputs {
+		if t.Type != graph.Float32 {
+			continue
+		}
+		for _, x := range engine.Float32s(t.Data) {
+			if x != x || math.IsInf(float64(x), 0) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -134,7 +134,9 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 			return err
 		}
 		defer src.Close()
-		if iopt.Hessians, err = WeightHessians(m, src, minEl, RunnerOptions{Name: r.Input}); err != nil {
+		hopt := HessianOptions{MinElements: minEl, Runner: RunnerOptions{Name: r.Input}, Strict: opt.Strict,
+			Warn: func(s string) { r.Warnings = append(r.Warnings, s) }}
+		if iopt.Hessians, err = WeightHessians(m, src, hopt); err != nil {
 			return err
 		}
 		rep.WeightRounding = RoundGPTQ

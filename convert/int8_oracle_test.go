@@ -144,7 +144,7 @@ func hessians(t *testing.T, m *graph.Model, name string, photos []string, minEle
 	t.Helper()
 	src := openPhotos(t, m, name, photos)
 	defer src.Close()
-	hs, err := convert.WeightHessians(m, src, minElements, convert.RunnerOptions{Name: name})
+	hs, err := convert.WeightHessians(m, src, convert.HessianOptions{MinElements: minElements, Runner: convert.RunnerOptions{Name: name}})
 	if err != nil {
 		t.Fatal(err)
 	}

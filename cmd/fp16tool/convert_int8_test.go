@@ -136,6 +136,27 @@ func TestConvertInt8CLI(t *testing.T) {
 			t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
 		}
 	})
+	t.Run("dynamic gptq nan", func(t *testing.T) {
+		// GPTQ's statistics skip a sample with NaN (with a warning) and
+		// still round by the others; --strict makes it an error (below).
+		nanDir := filepath.Join(dir, "nan_and_good")
+		os.Mkdir(nanDir, 0o755)
+		writeNpy(t, filepath.Join(nanDir, "a.npy"), nan)
+		one, _ := tensorio.FromFloat32("", []int{1, 64, 64, 3}, randFloats(n, func(int) float32 { return float32(rng.NormFloat64()) }))
+		writeNpy(t, filepath.Join(nanDir, "b.npy"), one)
+		os.Remove(out)
+		status, stdout, stderr := run(t, "convert", "--precision", "int8-dynamic", "--min-elements", "100", "--calib", nanDir, model, "-o", out)
+		if status != 0 || !strings.Contains(stderr, "a.npy: NaN or Inf in the input: sample skipped by GPTQ's statistics") || !strings.Contains(stdout, "rounded by GPTQ") {
+			t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
+		}
+		status, _, stderr = run(t, "convert", "--precision", "int8-dynamic", "--min-elements", "100", "--calib", nanDir, "--strict", model, "-o", filepath.Join(dir, "strict.tflite"))
+		if status == 0 || !strings.Contains(stderr, "NaN or Inf in the input") {
+			t.Errorf("--strict: status %d, %q", status, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "strict.tflite")); err == nil {
+			t.Error("--strict error left an output file")
+		}
+	})
 	t.Run("constant data warns", func(t *testing.T) {
 		os.Remove(out)
 		status, stdout, stderr := run(t, "convert", "--target", "cpu", "--calib", bad["constant"], model, "-o", out)
