@@ -422,13 +422,18 @@ func checkSample(smp CalibSample, inputs []engine.TensorInfo, strict bool, warn 
 
 // newProgress returns a progress bar on w when w is a terminal, or nil.
 func newProgress(w io.Writer, n int) *progressbar.ProgressBar {
+	return newProgressFor(w, n, "calibrating")
+}
+
+// newProgressFor is newProgress with another description.
+func newProgressFor(w io.Writer, n int, what string) *progressbar.ProgressBar {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
 	return progressbar.NewOptions(n,
 		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("calibrating"),
+		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionClearOnFinish(),

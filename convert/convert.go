@@ -7,6 +7,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -167,6 +168,9 @@ type Options struct {
 	// IntTails keeps output-tail concatenations in int8 (--float-tails=false;
 	// see Int8Options.IntTails).
 	IntTails bool
+	// Progress, when it is a terminal, shows progress bars of the passes
+	// over calibration data that Convert runs itself (GPTQ's statistics).
+	Progress io.Writer
 	// WeightRounding is how int8 weights are rounded: RoundGPTQ uses
 	// LayerData's calibration data when there is some; RoundNearest rounds
 	// as TFLite does; RoundAuto ("", the default) is GPTQ for dynamic range

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sync"
@@ -123,6 +124,8 @@ type HessianOptions struct {
 	Strict bool
 	// Warn receives one-line warnings (nil: dropped).
 	Warn func(string)
+	// Progress, when it is a terminal, shows a progress bar.
+	Progress io.Writer
 }
 
 // WeightHessians runs the float model m (on the CPU backend, as
@@ -164,7 +167,11 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 			r.Close()
 		}
 	}()
+	bar := newProgressFor(opt.Progress, src.Len(), "GPTQ statistics")
 	err = eachSample(src, func(smp CalibSample) error {
+		if bar != nil {
+			defer bar.Add(1)
+		}
 		if nonFinite(smp) {
 			msg := fmt.Sprintf("%s: NaN or Inf in the input", smp.Name)
 			if opt.Strict {
@@ -188,6 +195,10 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 	})
 	if err != nil {
 		return nil, err
+	}
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Exit()
 	}
 	// The runner's tensors are no longer needed while factoring.
 	closed = true

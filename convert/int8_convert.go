@@ -135,7 +135,7 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 		}
 		defer src.Close()
 		hopt := HessianOptions{MinElements: minEl, Runner: RunnerOptions{Name: r.Input}, Strict: opt.Strict,
-			Warn: func(s string) { r.Warnings = append(r.Warnings, s) }}
+			Warn: func(s string) { r.Warnings = append(r.Warnings, s) }, Progress: opt.Progress}
 		if iopt.Hessians, err = WeightHessians(m, src, hopt); err != nil {
 			return err
 		}

@@ -73,6 +73,7 @@ func (q *int8Flags) apply(cmd *cobra.Command, model string, opt *convert.Options
 		return nil
 	}
 	opt.Calibration = true
+	opt.Progress = cmd.ErrOrStderr()
 	data := convert.CalibDataOptions{Resize: q.resize, Mean: q.mean, Std: q.std, Channels: q.channels}
 	opt.Calibrate = func(m *graph.Model) (map[int]convert.ActivationRange, error) {
 		ins, err := convert.ModelInputs(m)
