@@ -116,15 +116,15 @@ func convertInt8(m *graph.Model, p Precision, target Target, opt Options, r *Rep
 	if err != nil {
 		return err
 	}
-	// hessians gathers GPTQ's statistics from the calibration data on the
-	// float model as the int8 pass will see it (minEl: the smallest
-	// weight it quantizes).
 	if rounding == RoundAuto {
 		rounding = RoundNearest
 		if p == Int8Dynamic {
 			rounding = RoundGPTQ
 		}
 	}
+	// hessians gathers GPTQ's statistics from the calibration data on the
+	// float model as the int8 pass will see it (minEl: the smallest
+	// weight it quantizes).
 	hessians := func(minEl int) error {
 		if rounding != RoundGPTQ || opt.LayerData == nil {
 			return nil

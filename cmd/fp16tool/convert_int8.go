@@ -32,7 +32,7 @@ func (q *int8Flags) register(f *pflag.FlagSet) {
 	f.StringVar(&q.io, "io", "", "full-integer input/output type: float32 (default for cpu), int8 (default for npu, edgetpu, dsp, mcu) or uint8")
 	f.IntVar(&q.minElements, "min-elements", convert.DefaultMinElements, "int8 dynamic range: weights with fewer elements stay float32")
 	f.StringVar(&q.rounding, "weight-rounding", string(convert.RoundAuto), "int8 weights with --calib data: gptq (choose each int8 weight so that the layer's output on the calibration data moves least), nearest (round each weight, as TFLite's converter does) or auto (gptq for int8-dynamic, nearest for full integer); without --calib always nearest")
-	f.BoolVar(&q.floatTails, "float-tails", true, "full-integer int8 with float outputs: a CONCATENATION just before an output whose inputs would each be 2x or more finer alone runs in float (--float-tails=false keeps it int8, as TFLite's converter does)")
+	f.BoolVar(&q.floatTails, "float-tails", true, "full-integer int8 with float outputs: a CONCATENATION just before an output runs in float when one of its inputs alone would step 2x or more finer than their shared int8 scale (--float-tails=false keeps it int8, as TFLite's converter does)")
 	f.BoolVar(&q.equalize, "equalize", true, "full-integer int8: cross-layer equalization of conv/depthwise pairs before calibration (--equalize=false to skip)")
 	// The photo flags are those of `fp16tool run`, with the same defaults.
 	f.BoolVar(&q.resize, "resize", false, "calibration photos: resize to the input's height and width")
