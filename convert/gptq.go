@@ -54,6 +54,7 @@ type gptqLayer struct {
 	op       int
 	in       int // input tensor
 	code     graph.OpCode
+	k, group int // the Hessian's row length and matrix count
 	h        *qm.Hessian
 	kh, kw   int
 	sh, sw   int
@@ -83,7 +84,7 @@ func gptqLayers(sg *graph.Subgraph, minElements int) []*gptqLayer {
 			if op.Code != graph.OpConv2D || len(s) != 4 || len(in.Shape) != 4 {
 				continue
 			}
-			l.h = qm.NewHessian(int(s[1]*s[2]*s[3]), 1)
+			l.k, l.group = int(s[1]*s[2]*s[3]), 1
 			l.kh, l.kw, l.sh, l.sw, l.pad = int(s[1]), int(s[2]), int(o.StrideH), int(o.StrideW), o.Padding
 			l.dh, l.dw = max(int(o.DilationH), 1), max(int(o.DilationW), 1)
 		case *graph.DepthwiseConv2DOptions:
@@ -91,14 +92,14 @@ func gptqLayers(sg *graph.Subgraph, minElements int) []*gptqLayer {
 				continue
 			}
 			l.channels = int(s[3])
-			l.h = qm.NewHessian(int(s[1]*s[2]), l.channels)
+			l.k, l.group = int(s[1]*s[2]), l.channels
 			l.kh, l.kw, l.sh, l.sw, l.pad = int(s[1]), int(s[2]), int(o.StrideH), int(o.StrideW), o.Padding
 			l.dh, l.dw = max(int(o.DilationH), 1), max(int(o.DilationW), 1)
 		case *graph.FullyConnectedOptions:
 			if len(s) != 2 {
 				continue
 			}
-			l.h = qm.NewHessian(int(s[1]), 1)
+			l.k, l.group = int(s[1]), 1
 		default:
 			continue
 		}
@@ -112,6 +113,10 @@ func gptqLayers(sg *graph.Subgraph, minElements int) []*gptqLayer {
 	}
 	return ls
 }
+
+// maxHessianBytes bounds the memory of GPTQ's statistics: ops beyond it
+// (in graph order) keep the nearest rounding, with a warning.
+var maxHessianBytes = 1 << 30
 
 // HessianOptions configure WeightHessians.
 type HessianOptions struct {
@@ -146,14 +151,25 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 	if len(layers) == 0 {
 		return out, nil
 	}
-	byIn := make(map[int][]*gptqLayer)
-	for _, l := range layers {
-		byIn[l.in] = append(byIn[l.in], l)
-		out[l.op] = l.h
-	}
 	warn := opt.Warn
 	if warn == nil {
 		warn = func(string) {}
+	}
+	byIn := make(map[int][]*gptqLayer)
+	total, over := 0, 0
+	for _, l := range layers {
+		b := qm.HessianBytes(l.k, l.group)
+		if total+b > maxHessianBytes {
+			over++
+			continue
+		}
+		total += b
+		l.h = qm.NewHessian(l.k, l.group)
+		byIn[l.in] = append(byIn[l.in], l)
+		out[l.op] = l.h
+	}
+	if over > 0 {
+		warn(fmt.Sprintf("GPTQ: the statistics of %d more weight ops would exceed %d MiB: their weights round to nearest", over, maxHessianBytes>>20))
 	}
 	ropt := opt.Runner
 	ropt.FloatOnly = true
@@ -218,8 +234,8 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 			}
 		}()
 	}
-	for _, l := range layers {
-		ch <- l.h
+	for _, h := range out {
+		ch <- h
 	}
 	close(ch)
 	wg.Wait()
@@ -230,6 +246,9 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 // most hessianRowsPerSample evenly spaced rows (output pixels).
 func (l *gptqLayer) add(sg *graph.Subgraph, v []float32) {
 	k := l.h.K
+	if n := graph.NumElements(sg.Tensors[l.in].Shape); n != len(v) || n == 0 {
+		return // not the shape the model states: no rows to take
+	}
 	if l.code == graph.OpFullyConnected {
 		rows := len(v) / k
 		step := max(1, rows/hessianRowsPerSample)

@@ -29,12 +29,21 @@ type Hessian struct {
 
 // NewHessian returns an empty accumulator of groups K×K matrices.
 func NewHessian(k, groups int) *Hessian {
+	size := blockFloats(k)
+	return &Hessian{K: k, Groups: groups, h: make([]float64, groups*size), size: size}
+}
+
+// HessianBytes is the memory NewHessian(k, groups) allocates.
+func HessianBytes(k, groups int) int { return 8 * groups * blockFloats(k) }
+
+// blockFloats is the size of the diagonal blocks of a K×K matrix.
+func blockFloats(k int) int {
 	size := 0
 	for b0 := 0; b0 < k; b0 += gptqBlock {
 		n := min(gptqBlock, k-b0)
 		size += n * n
 	}
-	return &Hessian{K: k, Groups: groups, h: make([]float64, groups*size), size: size}
+	return size
 }
 
 // Bytes is the memory the accumulator holds.
