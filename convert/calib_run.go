@@ -346,10 +346,7 @@ func Calibrate(m *graph.Model, src CalibSource, opt CalibOptions) (map[int]Tenso
 	if err != nil {
 		return nil, err
 	}
-	if bar != nil {
-		_ = bar.Finish()
-		_ = bar.Exit()
-	}
+	doneProgress(bar)
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no calibration samples", ErrCalib)
 	}
@@ -423,6 +420,14 @@ func checkSample(smp CalibSample, inputs []engine.TensorInfo, strict bool, warn 
 // newProgress returns a progress bar on w when w is a terminal, or nil.
 func newProgress(w io.Writer, n int) *progressbar.ProgressBar {
 	return newProgressFor(w, n, "calibrating")
+}
+
+// doneProgress finishes and clears a progress bar (nil: none).
+func doneProgress(bar *progressbar.ProgressBar) {
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Exit()
+	}
 }
 
 // newProgressFor is newProgress with another description.

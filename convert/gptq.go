@@ -212,10 +212,7 @@ func WeightHessians(m *graph.Model, src CalibSource, opt HessianOptions) (map[in
 	if err != nil {
 		return nil, err
 	}
-	if bar != nil {
-		_ = bar.Finish()
-		_ = bar.Exit()
-	}
+	doneProgress(bar)
 	// The runner's tensors are no longer needed while factoring.
 	closed = true
 	if err := r.Close(); err != nil {
