@@ -266,37 +266,37 @@ func (l *gptqLayer) add(sg *graph.Subgraph, v []float32) {
 	ow, pl := graph.Window(l.pad, W, l.kw, l.sw, l.dw)
 	npos := nb * oh * ow
 	step := max(1, npos/hessianRowsPerSample)
-	var pos []int
+	// offs[i*taps+t]: where tap t of the i-th sampled output pixel reads
+	// the input (the offset of its channel 0 in v), or -1 in the padding.
+	taps := l.kh * l.kw
+	var offs []int
 	for p := 0; p < npos; p += step {
-		pos = append(pos, p)
-	}
-	// patch writes the input row of output pixel p for input channels
-	// [c0, c1) (all of them for a convolution, one for depthwise) into x,
-	// (ky, kx, channel) order, zeros where the window leaves the input.
-	patch := func(x []float64, p, c0, c1 int) {
 		b, oy, ox := p/(oh*ow), (p/ow)%oh, p%ow
-		img := v[b*H*W*C : (b+1)*H*W*C]
-		nc := c1 - c0
 		for ky := 0; ky < l.kh; ky++ {
 			for kx := 0; kx < l.kw; kx++ {
 				iy, ix := oy*l.sh+ky*l.dh-pt, ox*l.sw+kx*l.dw-pl
-				row := x[(ky*l.kw+kx)*nc : (ky*l.kw+kx+1)*nc]
 				if iy < 0 || iy >= H || ix < 0 || ix >= W {
-					clear(row)
-					continue
-				}
-				for i, f := range img[(iy*W+ix)*C+c0 : (iy*W+ix)*C+c1] {
-					row[i] = float64(f)
+					offs = append(offs, -1)
+				} else {
+					offs = append(offs, ((b*H+iy)*W+ix)*C)
 				}
 			}
 		}
 	}
+	n := len(offs) / taps
 	if l.code != graph.OpDepthwiseConv2D {
-		xs := make([]float64, len(pos)*k)
-		for i, p := range pos {
-			patch(xs[i*k:(i+1)*k], p, 0, C)
+		// Rows in (ky, kx, channel) order, the weight's.
+		xs := make([]float64, n*k)
+		for i, o := range offs {
+			row := xs[i*C : (i+1)*C]
+			if o < 0 {
+				continue // zeros
+			}
+			for c, f := range v[o : o+C] {
+				row[c] = float64(f)
+			}
 		}
-		l.h.AddBatch(0, xs, len(pos))
+		l.h.AddBatch(0, xs, n)
 		return
 	}
 	// Depthwise: channel c reads input channel c / multiplier; its own
@@ -308,13 +308,17 @@ func (l *gptqLayer) add(sg *graph.Subgraph, v []float32) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			xs := make([]float64, len(pos)*k)
+			xs := make([]float64, n*k)
 			for c := w; c < l.channels; c += workers {
 				ci := min(c/mult, C-1)
-				for i, p := range pos {
-					patch(xs[i*k:(i+1)*k], p, ci, ci+1)
+				for i, o := range offs {
+					if o < 0 {
+						xs[i] = 0
+					} else {
+						xs[i] = float64(v[o+ci])
+					}
 				}
-				l.h.AddBatch(c, xs, len(pos))
+				l.h.AddBatch(c, xs, n)
 			}
 		}()
 	}

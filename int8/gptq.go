@@ -149,9 +149,7 @@ func (h *Hessian) addBlockRows(g int, xs []float64, n, b0, lo, hi int) {
 			if a == 0 {
 				continue
 			}
-			for j, b := range x[:i+1] {
-				row[j] += a * b
-			}
+			axpy(row, x[:i+1], a)
 		}
 	}
 }
@@ -315,7 +313,7 @@ func newGPTQFactor(m []float64, n, b0 int) *gptqFactor {
 		if *d == 0 {
 			*d = mean // an input that is always 0: its weight does not matter
 		}
-		*d += gptqDamp * mean
+		*d += float64(gptqDamp * mean)
 	}
 	l := cholesky(rev, n)
 	if l == nil {
@@ -341,9 +339,9 @@ func (f *gptqFactor) quantize(row []float64, s float64, put func(j int, v int8))
 		v := math.Max(-WeightMax, math.Min(WeightMax, math.Round(r[j]/s)))
 		put(f.b0+j, int8(v))
 		uj := f.u[f.rowStart(j) : f.rowStart(j)+f.n-j] // U[j][j ..]
-		e := (r[j] - v*s) / float64(uj[0])
+		e := (r[j] - float64(v*s)) / float64(uj[0])
 		for c, u := range uj[1:] {
-			r[j+1+c] -= e * float64(u)
+			r[j+1+c] -= float64(e * float64(u))
 		}
 	}
 }
@@ -358,7 +356,7 @@ func cholesky(a []float64, n int) []float64 {
 			lj := l[j*n : j*n+n]
 			s := a[i*n+j]
 			for m := 0; m < j; m++ {
-				s -= li[m] * lj[m]
+				s -= float64(li[m] * lj[m])
 			}
 			if i == j {
 				if !(s > 0) {
@@ -385,7 +383,7 @@ func invLower(l []float64, n int) []float64 {
 				continue
 			}
 			for c, v := range x[j*n : j*n+j+1] {
-				xi[c] -= lij * v
+				xi[c] -= float64(lij * v)
 			}
 		}
 		xi[i] = 1
@@ -395,4 +393,25 @@ func invLower(l []float64, n int) []float64 {
 		}
 	}
 	return x
+}
+
+// axpy adds a × x to y (len(y) ≥ len(x)), four at a time.
+//
+// The float64 conversions here and in the factorization round each
+// product before the sum, so that no compiler fuses them into FMA (Go
+// does on arm64, ppc64, s390x, not on amd64): the same data gives the
+// same weights on every platform.
+func axpy(y, x []float64, a float64) {
+	y = y[:len(x)]
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		xs, ys := x[j:j+4:j+4], y[j:j+4:j+4]
+		ys[0] += float64(a * xs[0])
+		ys[1] += float64(a * xs[1])
+		ys[2] += float64(a * xs[2])
+		ys[3] += float64(a * xs[3])
+	}
+	for ; j < len(x); j++ {
+		y[j] += float64(a * x[j])
+	}
 }
