@@ -153,15 +153,7 @@ func BenchmarkLayers(b *testing.B) {
 					wn = c.KH * c.KW * c.OutC
 					macs = c.OutH * c.OutW * c.OutC * c.KH * c.KW
 				}
-				r := rand.New(rand.NewPCG(3, 4))
-				var bufs [4]*Buffer
-				for i, cnt := range []int{c.InH * c.InW * c.InC, wn, c.OutC, c.OutH * c.OutW * c.OutC} {
-					if bufs[i], err = d.NewBuffer(cnt * p.ElemSize()); err != nil {
-						b.Fatal(err)
-					}
-					defer bufs[i].Close()
-					bufs[i].Write(0, p.Encode(nil, randVals(r, cnt, -1, 1)))
-				}
+				bufs := randBuffers(b, d, p, rand.New(rand.NewPCG(3, 4)), c.InH*c.InW*c.InC, wn, c.OutC, c.OutH*c.OutW*c.OutC)
 				s := d.NewSequence()
 				defer s.Close()
 				rec := k.Conv2D

@@ -104,6 +104,11 @@ func benchRuns(b *testing.B, s *Sequence) time.Duration {
 // randBuffers returns buffers of the given element counts in precision p
 // filled with random values in [-1, 1), closed when b ends.
 func randBuffers(b *testing.B, d *Device, p Precision, r *rand.Rand, counts ...int) []*Buffer {
+	return randBuffersIn(b, d, p, r, -1, 1, counts...)
+}
+
+// randBuffersIn is randBuffers with values in [lo, hi).
+func randBuffersIn(b *testing.B, d *Device, p Precision, r *rand.Rand, lo, hi float32, counts ...int) []*Buffer {
 	bufs := make([]*Buffer, len(counts))
 	for i, n := range counts {
 		buf, err := d.NewBuffer(n * p.ElemSize())
@@ -111,7 +116,7 @@ func randBuffers(b *testing.B, d *Device, p Precision, r *rand.Rand, counts ...i
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { buf.Close() })
-		if err := buf.Write(0, p.Encode(nil, randVals(r, n, -1, 1))); err != nil {
+		if err := buf.Write(0, p.Encode(nil, randVals(r, n, lo, hi))); err != nil {
 			b.Fatal(err)
 		}
 		bufs[i] = buf

@@ -69,15 +69,7 @@ func BenchmarkElementwise(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer k.Close()
-				r := rand.New(rand.NewPCG(5, 6))
-				bufs := make([]*Buffer, len(o.sizes))
-				for i, n := range o.sizes {
-					if bufs[i], err = d.NewBuffer(n * p.ElemSize()); err != nil {
-						b.Fatal(err)
-					}
-					defer bufs[i].Close()
-					bufs[i].Write(0, p.Encode(nil, randVals(r, n, -4, 4)))
-				}
+				bufs := randBuffersIn(b, d, p, rand.New(rand.NewPCG(5, 6)), -4, 4, o.sizes...)
 				s := d.NewSequence()
 				defer s.Close()
 				if err := o.rec(k, s, bufs); err != nil {

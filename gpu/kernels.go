@@ -400,7 +400,7 @@ func binaryMode(aShape, bShape, out []int) (mode int, swap bool, unit int) {
 	case nb == n && isSuffix(aShape, out):
 		return binaryInner, true, na
 	}
-	return binaryGeneral, false, 1
+	return binaryGeneral, false, 0
 }
 
 // isSuffix reports whether shape, without its leading 1s, is the end of

@@ -181,9 +181,8 @@ func (k *Kernels) Resize(s *Sequence, r ResizeParams, in, out *Buffer) error {
 		}
 		return float32(in) / float32(out)
 	}
-	b := b2u
 	variant, w, e := k.flatVariant("", r.C%4 == 0)
 	return k.flat(s, "resize", variant, CeilDiv(n/w, e), []*Buffer{in, out},
 		push32(n/w, r.InH, r.InW, r.C/w, r.OutH, r.OutW, f32bits(scale(r.InH, r.OutH)), f32bits(scale(r.InW, r.OutW))),
-		0, op, b(r.AlignCorners), b(r.HalfPixelCenters), uint32(e))
+		0, op, b2u(r.AlignCorners), b2u(r.HalfPixelCenters), uint32(e))
 }
